@@ -1,0 +1,214 @@
+"""Administration: user accounts and departments (管理员 only)."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from . import audit
+from .extensions import db
+from .forms import EmptyForm
+from .models import Department, Measure, Person, Problem, Role, User
+from .permissions import can_manage_users, require
+from .users_ops import UserError, create_user, generate_password, reset_password, update_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+NO_DEPARTMENT = 0
+
+
+@bp.before_request
+def admins_only():
+    require(can_manage_users(current_user))
+
+
+def department_choices(exclude=()):
+    names = db.session.execute(select(Department.id, Department.name).order_by(Department.name))
+    return [(NO_DEPARTMENT, "（无）")] + [(id_, name) for id_, name in names if id_ not in exclude]
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        "用户名",
+        validators=[
+            DataRequired("请输入用户名。"),
+            Length(max=64, message="用户名不能超过 64 个字符。"),
+            Regexp(r"^[A-Za-z0-9_.\-]+$", message="用户名只能包含字母、数字、下划线、点和连字符。"),
+        ],
+    )
+    name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
+    department_id = SelectField("所在部门", coerce=int)
+    role = SelectField("角色", choices=Role.choices())
+    email = EmailField("电子邮箱", validators=[Optional(), Email("电子邮箱格式不正确。"), Length(max=254)])
+    phone = StringField("手机号码", validators=[Optional(), Length(max=32)])
+    is_active = BooleanField("启用", default=True)
+    submit = SubmitField("保存")
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField("部门名称", validators=[DataRequired("请输入部门名称。"), Length(max=100)])
+    parent_id = SelectField("上级部门", coerce=int)
+    submit = SubmitField("保存")
+
+    def __init__(self, *args, department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department = department
+        excluded = set()
+        if department is not None:
+            excluded = {department.id} | {d.id for d in _descendants(department)}
+        self.parent_id.choices = department_choices(exclude=excluded)
+
+    def validate_name(self, field):
+        field.data = field.data.strip()
+        clash = db.session.scalar(select(Department).where(Department.name == field.data))
+        if clash is not None and clash is not self.department:
+            raise ValidationError("已有同名部门。")
+
+
+def _descendants(department):
+    found, todo = [], list(department.children)
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        todo.extend(node.children)
+    return found
+
+
+@bp.route("/users")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    return render_template("admin/users.html", users=rows, departments=departments, form=EmptyForm())
+
+
+def _user_form(user=None):
+    form = UserForm(obj=user)
+    form.department_id.choices = department_choices()
+    if user is not None and not form.is_submitted():
+        form.department_id.data = user.department_id or NO_DEPARTMENT
+        form.role.data = user.role.value
+    return form
+
+
+def _fields(form):
+    return dict(
+        username=form.username.data,
+        name=form.name.data,
+        department_id=form.department_id.data or None,
+        role=Role(form.role.data),
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        is_active=form.is_active.data,
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = _user_form()
+    if form.validate_on_submit():
+        password = generate_password()
+        try:
+            user = create_user(by=current_user, password=password, must_change=True, **_fields(form))
+        except UserError as error:
+            form.username.errors.append(str(error))
+        else:
+            db.session.commit()
+            return render_template("admin/password_shown.html", user=user, password=password)
+    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id):
+    user = db.get_or_404(User, user_id, description="未找到该用户。")
+    form = _user_form(user)
+    if form.validate_on_submit():
+        try:
+            update_user(user, by=current_user, **_fields(form))
+        except UserError as error:
+            flash(str(error), "danger")
+            db.session.rollback()
+            return render_template("admin/user_form.html", form=form, user=user), 409
+        db.session.commit()
+        flash(f"已保存用户 {user.name}。", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+def reset_user_password(user_id):
+    user = db.get_or_404(User, user_id, description="未找到该用户。")
+    EmptyForm().validate_on_submit()
+    password = reset_password(user, by=current_user)
+    db.session.commit()
+    return render_template("admin/password_shown.html", user=user, password=password, reset=True)
+
+
+@bp.route("/departments")
+def departments():
+    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
+    counts = dict(
+        db.session.execute(
+            select(User.department_id, func.count()).group_by(User.department_id)
+        ).all()
+    )
+    names = {d.id: d.name for d in rows}
+    return render_template(
+        "admin/departments.html", departments=rows, counts=counts, names=names, form=EmptyForm()
+    )
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+def edit_department(department_id=None):
+    department = None
+    if department_id is not None:
+        department = db.get_or_404(Department, department_id, description="未找到该部门。")
+    form = DepartmentForm(obj=department, department=department)
+    if department is not None and not form.is_submitted():
+        form.parent_id.data = department.parent_id or NO_DEPARTMENT
+    if form.validate_on_submit():
+        if department is None:
+            department = Department(name=form.name.data)
+            db.session.add(department)
+            before = {}
+        else:
+            before = audit.snapshot(department, ["name", "parent"])
+        department.name = form.name.data
+        department.parent_id = form.parent_id.data or None
+        db.session.flush()
+        db.session.refresh(department, ["parent"])
+        if before:
+            audit.record_changes(current_user, "update", department, before)
+        else:
+            audit.record(current_user, "create", department, audit.snapshot(department, ["name", "parent"]))
+        db.session.commit()
+        flash(f"已保存部门 {department.name}。", "success")
+        return redirect(url_for("admin.departments"))
+    status = 400 if form.errors else 200
+    return render_template("admin/department_form.html", form=form, department=department), status
+
+
+def _department_in_use(department) -> bool:
+    checks = [
+        select(User.id).where(User.department_id == department.id),
+        select(Person.id).where(Person.department_id == department.id),
+        select(Problem.id).where(Problem.lead_unit_id == department.id),
+        select(Measure.id).where(Measure.lead_unit_id == department.id),
+        select(Measure.id).where(Measure.cooperating_units.any(Department.id == department.id)),
+        select(Department.id).where(Department.parent_id == department.id),
+    ]
+    return any(db.session.scalar(check.limit(1)) is not None for check in checks)
+
+
+@bp.route("/departments/<int:department_id>/delete", methods=["POST"])
+def delete_department(department_id):
+    department = db.get_or_404(Department, department_id, description="未找到该部门。")
+    EmptyForm().validate_on_submit()
+    if _department_in_use(department):
+        flash(f"部门 {department.name} 仍有人员、下级部门或整改事项，不能删除。", "danger")
+        return departments(), 409
+    audit.record(current_user, "delete", department, {"name": [department.name, None]})
+    db.session.delete(department)
+    db.session.commit()
+    flash(f"已删除部门 {department.name}。", "success")
+    return redirect(url_for("admin.departments"))

@@ -1,0 +1,171 @@
+"""Signing in and out, and changing one's own password."""
+import secrets
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from . import audit
+from .extensions import db, limiter, login_manager
+from .forms import EmptyForm
+from .models import User
+from .permissions import PUBLIC_ENDPOINTS
+from .timeutil import utcnow
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.login_message_category = "warning"
+
+LOGIN_FAILED = "用户名或密码错误。"
+ACCOUNT_DISABLED = "该账号已停用，请联系管理员。"
+MIN_PASSWORD_LENGTH = 8
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名。")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
+    remember = BooleanField("在本机保持登录")
+    submit = SubmitField("登录")
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is not acceptable, or None when it is."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。"
+    kinds = sum(
+        [
+            any(ch.isalpha() for ch in password),
+            any(ch.isdigit() for ch in password),
+            any(not ch.isalnum() for ch in password),
+        ]
+    )
+    if kinds < 2:
+        return "密码需包含字母、数字、符号中的至少两类。"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名。"
+    return None
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码。")])
+    new = PasswordField("新密码", validators=[DataRequired("请输入新密码。")])
+    confirm = PasswordField(
+        "确认新密码",
+        validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的新密码不一致。")],
+    )
+    submit = SubmitField("修改密码")
+
+    def validate_current(self, field):
+        if not current_user.check_password(field.data):
+            raise ValidationError("当前密码不正确。")
+
+    def validate_new(self, field):
+        problem = password_problem(field.data, current_user.username)
+        if problem:
+            raise ValidationError(problem)
+        if field.data == self.current.data:
+            raise ValidationError("新密码不能与当前密码相同。")
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """Load the user of a login cookie; a disabled user or a changed password ends it."""
+    user_id, _, token = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+@bp.before_app_request
+def require_login():
+    """Every page needs a signed-in user; a user with a temporary password must change it."""
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.must_change_password and request.endpoint not in (
+        "auth.change_password",
+        "auth.logout",
+    ):
+        flash("请先修改初始密码。", "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _login_key() -> str:
+    username = (request.form.get("username") or "").strip().lower()
+    return f"{request.remote_addr}|{username}"
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def is_local_path(target: str | None) -> bool:
+    """True for a same-site path such as /board?x=1; never another host or scheme."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RECTIFY_LOGIN_RATE_LIMIT"],
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    username = form.username.data.strip().lower()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_dummy_hash(), form.password.data)  # same time as a real check
+    if user is None or not user.check_password(form.password.data):
+        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    if not user.is_active:
+        return render_template("auth/login.html", form=form, error=ACCOUNT_DISABLED), 403
+    login_user(user, remember=form.remember.data)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    target = request.args.get("next")
+    return redirect(target if is_local_path(target) else url_for("main.index"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        user.set_password(form.new.data)
+        user.must_change_password = False
+        audit.record(user, "change_password", user)
+        db.session.commit()
+        login_user(user)  # the new session token signs out every other session
+        flash("密码已修改。", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

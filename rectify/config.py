@@ -1,0 +1,122 @@
+"""Settings: defaults here, then ``instance/config.py``, then environment variables.
+
+Every setting below may be given in ``instance/config.py`` under its own name or as an
+environment variable of the same name; ``DATABASE_URL`` is the environment name of
+``SQLALCHEMY_DATABASE_URI``. The README's configuration table mirrors this module.
+"""
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value Rectify cannot use; the message says which and why."""
+
+
+class Defaults:
+    # Database URL; empty means SQLite at <instance>/rectify.db.
+    SQLALCHEMY_DATABASE_URI = ""
+    # Empty means: generate once and keep in <instance>/secret_key.
+    SECRET_KEY = ""
+    RECTIFY_TIMEZONE = "Asia/Shanghai"
+    # Yellow warning when the deadline is this many days away or closer.
+    RECTIFY_DUE_SOON_DAYS = 7
+    # Whether a problem whose measures are all 长期坚持 counts as 已销号.
+    RECTIFY_LONG_TERM_CLOSES_PROBLEM = True
+    # Largest request body (uploads included), in megabytes.
+    RECTIFY_MAX_REQUEST_MB = 100
+    # Failed logins allowed per client address and user name (Flask-Limiter syntax).
+    RECTIFY_LOGIN_RATE_LIMIT = "10 per 15 minutes"
+    # Where the login throttle keeps its counters; memory:// is per process.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+    RECTIFY_PROXY_COUNT = 0
+    # Mark the session cookie Secure (set when served over HTTPS).
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    # Token validity of forms, in seconds (a long form may stay open for a working day).
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+# Settings that may come from the environment (all names in Defaults plus these aliases).
+ENV_ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def load(app, test_config=None):
+    """Fill ``app.config`` in the documented order, then derive the computed settings."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    apply_environment(app.config, os.environ)
+    if test_config:
+        app.config.from_mapping(test_config)
+    _derive(app)
+
+
+def apply_environment(config, environ):
+    """Override settings from environment variables, converting to each default's type."""
+    names = {name: name for name in vars(Defaults) if name.isupper()}
+    names.update(ENV_ALIASES)
+    for env_name, key in names.items():
+        if env_name not in environ:
+            continue
+        raw = environ[env_name]
+        default = getattr(Defaults, key)
+        if isinstance(default, bool):
+            value = raw.strip().lower()
+            if value not in _TRUE | _FALSE:
+                raise ConfigError(f"环境变量 {env_name} 应为 true 或 false，实际为 {raw!r}")
+            config[key] = value in _TRUE
+        elif isinstance(default, int):
+            try:
+                config[key] = int(raw)
+            except ValueError:
+                raise ConfigError(f"环境变量 {env_name} 应为整数，实际为 {raw!r}") from None
+        elif isinstance(default, str):
+            config[key] = raw
+        else:
+            raise ConfigError(f"{env_name} 不能通过环境变量设置，请写入 instance/config.py")
+
+
+def _derive(app):
+    config = app.config
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not config["SQLALCHEMY_DATABASE_URI"]:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'rectify.db'}"
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+        # Wait for a writer instead of failing at once with "database is locked".
+        options.setdefault("connect_args", {"timeout": 30})
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = read_or_create_secret(instance / "secret_key")
+    try:
+        config["TIMEZONE"] = ZoneInfo(config["RECTIFY_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"RECTIFY_TIMEZONE 不是有效的时区名称：{config['RECTIFY_TIMEZONE']!r}") from None
+    for key in ("RECTIFY_DUE_SOON_DAYS", "RECTIFY_MAX_REQUEST_MB", "RECTIFY_PROXY_COUNT"):
+        if config[key] < 0:
+            raise ConfigError(f"{key} 不能为负数：{config[key]}")
+    config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
+
+
+def read_or_create_secret(path: Path) -> str:
+    """Return the key kept in ``path``, creating it once; safe when processes start together."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if not key:
+            raise ConfigError(f"密钥文件为空：{path}（删除后重启即可重新生成）") from None
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,59 @@
+"""Error pages in Chinese, with the right status and never a traceback."""
+from flask import current_app, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容有误，请检查后重试。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("没有权限", "您没有执行此操作的权限。如需办理，请联系督办员或管理员。"),
+    404: ("页面不存在", "您要找的页面或事项不存在，可能已被删除。"),
+    405: ("不支持的操作", "该页面不支持此操作方式。"),
+    409: ("操作冲突", "该事项已被他人修改，请刷新后重试。"),
+    413: ("内容过大", "上传的内容超过了允许的大小。"),
+    429: ("操作过于频繁", "尝试次数过多，请稍后再试。"),
+    500: ("系统错误", "系统出现错误，已记录。请稍后重试，或联系管理员。"),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, ("出错了", "请求未能完成。"))
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def register(app):
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _csrf_error(error):
+    return render_error(400, "页面已过期或表单无效（缺少安全令牌），请刷新页面后重新提交。")
+
+
+def _http_error(error: HTTPException):
+    detail = None
+    if error.code == 413:
+        limit = current_app.config["RECTIFY_MAX_REQUEST_MB"]
+        detail = f"上传的内容超过了允许的大小（上限 {limit} MB）。"
+    elif error.code in (403, 404, 409) and _is_chinese(error.description):
+        detail = error.description
+    response = render_error(error.code or 500, detail)
+    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        return response[0], response[1], {"Allow": ", ".join(error.valid_methods)}
+    return response
+
+
+def _unexpected_error(error: Exception):
+    propagate = current_app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate or (propagate is None and (current_app.testing or current_app.debug)):
+        raise error  # let tests and the debugger see it
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return render_error(InternalServerError.code)
+
+
+def _is_chinese(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text)

@@ -1,0 +1,107 @@
+"""What happened: progress, evidence, extension requests, notifications and the audit trail."""
+from datetime import date, datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .enums import ExtensionStatus, UpdateKind, enum_column_type
+from .org import User
+from .rectification import Measure
+
+
+class ProgressUpdate(db.Model):
+    """An entry on a measure's timeline: progress, submission, return or sign-off."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measure.id"), index=True)
+    kind: Mapped[UpdateKind] = mapped_column(enum_column_type(UpdateKind), default=UpdateKind.PROGRESS)
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    measure: Mapped[Measure] = relationship()
+    author: Mapped[Optional[User]] = relationship()
+    evidence: Mapped[list["Evidence"]] = relationship(back_populates="progress_update")
+
+
+class Evidence(db.Model):
+    """Metadata of an evidence file (佐证材料); the content is stored by its SHA-256."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measure.id"), index=True)
+    progress_update_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("progress_update.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))  # the original name, Chinese kept
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[Optional[datetime]]
+
+    measure: Mapped[Measure] = relationship()
+    progress_update: Mapped[Optional[ProgressUpdate]] = relationship(back_populates="evidence")
+    uploaded_by: Mapped[Optional[User]] = relationship()
+
+
+class ExtensionRequest(db.Model):
+    """A request to move a measure's deadline (延期申请) and its decision."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measure.id"), index=True)
+    old_due_on: Mapped[Optional[date]]
+    new_due_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        enum_column_type(ExtensionStatus), default=ExtensionStatus.PENDING
+    )
+    requested_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[Optional[datetime]]
+    decision_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
+
+    measure: Mapped[Measure] = relationship()
+    requested_by: Mapped[Optional[User]] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def days_requested(self) -> Optional[int]:
+        if self.old_due_on is None:
+            return None
+        return (self.new_due_on - self.old_due_on).days
+
+
+class Notification(db.Model):
+    """An in-app message; ``key`` makes a scheduled notice unique (sent exactly once)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    measure_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("measure.id"), index=True)
+    key: Mapped[Optional[str]] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    url: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()
+    measure: Mapped[Optional[Measure]] = relationship()
+
+
+class AuditLog(db.Model):
+    """One change by one actor: ``changes`` maps each field to ``[old, new]``. Never edited."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))  # None: the system
+    action: Mapped[str] = mapped_column(sa.String(50))
+    object_type: Mapped[str] = mapped_column(sa.String(50))
+    object_id: Mapped[Optional[int]]
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[Optional[User]] = relationship()
+
+    __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)

@@ -1,0 +1,94 @@
+"""Who: departments (units), user accounts and the people named in ledgers."""
+import secrets
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .enums import Role, enum_column_type
+
+
+class Department(db.Model):
+    """A unit or office (责任单位/科室); units may nest under a parent."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Optional["Department"]] = relationship(
+        remote_side=[id], back_populates="children"
+    )
+    children: Mapped[list["Department"]] = relationship(back_populates="parent")
+    users: Mapped[list["User"]] = relationship(back_populates="department")
+
+    def ancestors(self) -> list["Department"]:
+        chain, node = [], self.parent
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name}>"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    department_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column_type(Role), default=Role.OWNER)
+    email: Mapped[Optional[str]] = mapped_column(sa.String(254))
+    phone: Mapped[Optional[str]] = mapped_column(sa.String(32))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Part of the login cookie: changing it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+
+    department: Mapped[Optional[Department]] = relationship(back_populates="users")
+    person: Mapped[Optional["Person"]] = relationship(back_populates="user")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Person(db.Model):
+    """A responsible person or leader as named in a ledger, linked to a user when one exists."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), index=True)
+    department_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"))
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Optional[Department]] = relationship()
+    user: Mapped[Optional[User]] = relationship(back_populates="person")
+
+    def __repr__(self) -> str:
+        return f"<Person {self.name}>"

@@ -1,0 +1,128 @@
+"""What: batches of findings, their problems and the measures that rectify them."""
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .enums import MeasureStatus, SourceKind, enum_column_type
+from .org import Department, Person, User
+
+problem_leaders = sa.Table(
+    "problem_leader",
+    db.metadata,
+    sa.Column("problem_id", sa.ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.ForeignKey("person.id"), primary_key=True, index=True),
+)
+measure_leaders = sa.Table(
+    "measure_leader",
+    db.metadata,
+    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.ForeignKey("person.id"), primary_key=True, index=True),
+)
+measure_owners = sa.Table(
+    "measure_owner",
+    db.metadata,
+    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.ForeignKey("person.id"), primary_key=True, index=True),
+)
+measure_cooperating_units = sa.Table(
+    "measure_cooperating_unit",
+    db.metadata,
+    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("department_id", sa.ForeignKey("department.id"), primary_key=True, index=True),
+)
+
+
+class Batch(db.Model):
+    """One inspection's findings (整改批次), e.g. 县委第三巡察组反馈意见."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[SourceKind] = mapped_column(enum_column_type(SourceKind))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    issuer: Mapped[Optional[str]] = mapped_column(sa.String(100))
+    doc_number: Mapped[Optional[str]] = mapped_column(sa.String(100))
+    feedback_on: Mapped[Optional[date]]
+    period_end_on: Mapped[Optional[date]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+
+    problems: Mapped[list["Problem"]] = relationship(
+        back_populates="batch", order_by="Problem.position"
+    )
+    created_by: Mapped[Optional[User]] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Batch {self.title}>"
+
+
+class Problem(db.Model):
+    """A problem found by the inspection; a ticket on the board."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    number: Mapped[Optional[str]] = mapped_column(sa.String(32))  # as written, e.g. （一）1
+    aspect: Mapped[Optional[str]] = mapped_column(sa.String(200))  # 方面
+    category: Mapped[Optional[str]] = mapped_column(sa.String(200))  # 类, when the ledger has one
+    description: Mapped[str] = mapped_column(sa.Text)
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[Optional[datetime]]
+
+    batch: Mapped[Batch] = relationship(back_populates="problems")
+    lead_unit: Mapped[Optional[Department]] = relationship()
+    leaders: Mapped[list[Person]] = relationship(secondary=problem_leaders)
+    measures: Mapped[list["Measure"]] = relationship(
+        back_populates="problem", order_by="Measure.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Problem {self.number} {self.description[:20]}>"
+
+
+class Measure(db.Model):
+    """One rectification measure (整改措施): the unit of work with owners and a deadline.
+
+    A deadline is a date, a kind, or both: ``is_immediate`` for 立行立改, ``is_long_term``
+    for 长期坚持; "2024年底前，并长期坚持" has ``due_on`` and ``is_long_term``.
+    ``version`` guards against lost updates: SQLAlchemy refuses a stale UPDATE.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(sa.ForeignKey("problem.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(sa.Text)
+    goal: Mapped[Optional[str]] = mapped_column(sa.Text)
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    due_on: Mapped[Optional[date]] = mapped_column(index=True)
+    original_due_on: Mapped[Optional[date]]  # set when an extension first moves due_on
+    deadline_text: Mapped[Optional[str]] = mapped_column(sa.String(100))  # as written
+    is_immediate: Mapped[bool] = mapped_column(default=False)
+    is_long_term: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[MeasureStatus] = mapped_column(
+        enum_column_type(MeasureStatus), default=MeasureStatus.NOT_STARTED, index=True
+    )
+    completed_on: Mapped[Optional[date]]
+    acknowledged_at: Mapped[Optional[datetime]]
+    acknowledged_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[Optional[datetime]]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    problem: Mapped[Problem] = relationship(back_populates="measures")
+    lead_unit: Mapped[Optional[Department]] = relationship()
+    cooperating_units: Mapped[list[Department]] = relationship(secondary=measure_cooperating_units)
+    leaders: Mapped[list[Person]] = relationship(secondary=measure_leaders)
+    owners: Mapped[list[Person]] = relationship(secondary=measure_owners)
+    acknowledged_by: Mapped[Optional[User]] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Measure {self.id} {self.text[:20]}>"

@@ -1,0 +1,109 @@
+"""Who may see and do what. Every view and query asks this module; nothing else decides.
+
+Roles:
+- 管理员 (admin): everything, including users and departments.
+- 督办员 (supervisor): imports, assigns, reviews and signs off; sees everything.
+- 查看 (viewer): sees everything, changes nothing.
+- 责任领导 (leader): sees the measures they lead (named as leader of the measure or of its
+  problem) and those of their own unit; may comment, not work on them.
+- 责任人 (owner): sees and works on measures assigned to them (named as a responsible
+  person) or led by their unit; sees those their unit cooperates on.
+"""
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from .models import Department, Measure, Person, Problem, Role, User
+
+SUPERVISING = (Role.ADMIN, Role.SUPERVISOR)
+SEEING_EVERYTHING = (Role.ADMIN, Role.SUPERVISOR, Role.VIEWER)
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+
+
+def can_manage_users(user: User) -> bool:
+    return user.role is Role.ADMIN
+
+
+def can_supervise(user: User) -> bool:
+    """Import findings, manage batches, assign, review, sign off, decide extensions."""
+    return user.role in SUPERVISING
+
+
+def sees_everything(user: User) -> bool:
+    return user.role in SEEING_EVERYTHING
+
+
+def _is_named(user: User, people) -> bool:
+    return any(person.user_id == user.id for person in people)
+
+
+def _is_assigned(user: User, measure: Measure) -> bool:
+    return _is_named(user, measure.owners) or (
+        user.department_id is not None and measure.lead_unit_id == user.department_id
+    )
+
+
+def _leads(user: User, measure: Measure) -> bool:
+    return _is_named(user, measure.leaders) or _is_named(user, measure.problem.leaders)
+
+
+def can_view_measure(user: User, measure: Measure) -> bool:
+    if sees_everything(user):
+        return True
+    if _is_assigned(user, measure):
+        return True
+    if user.department_id is not None and any(
+        unit.id == user.department_id for unit in measure.cooperating_units
+    ):
+        return True
+    return user.role is Role.LEADER and _leads(user, measure)
+
+
+def can_work_on(user: User, measure: Measure) -> bool:
+    """Acknowledge, post progress, upload evidence, submit, ask for an extension."""
+    if can_supervise(user):
+        return True
+    return user.role is Role.OWNER and _is_assigned(user, measure)
+
+
+def can_comment(user: User, measure: Measure) -> bool:
+    if user.role is Role.VIEWER:
+        return False
+    return can_work_on(user, measure) or (user.role is Role.LEADER and can_view_measure(user, measure))
+
+
+def measure_scope(user: User):
+    """SQL condition on Measure selecting exactly what ``can_view_measure`` allows."""
+    if sees_everything(user):
+        return sa.true()
+    named = Person.user_id == user.id
+    conditions = [Measure.owners.any(named)]
+    if user.department_id is not None:
+        conditions.append(Measure.lead_unit_id == user.department_id)
+        conditions.append(Measure.cooperating_units.any(Department.id == user.department_id))
+    if user.role is Role.LEADER:
+        conditions.append(Measure.leaders.any(named))
+        conditions.append(Measure.problem.has(Problem.leaders.any(named)))
+    return sa.or_(*conditions)
+
+
+def require(allowed: bool) -> None:
+    """Abort with 403 unless ``allowed``."""
+    if not allowed:
+        abort(403)
+
+
+def role_required(check):
+    """Decorate a view so that only users for whom ``check(user)`` holds may call it."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(current_user.is_authenticated and check(current_user))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,11 @@
+"""Jinja filters and globals shared by every template."""
+from . import permissions, status
+from .timeutil import format_date, format_datetime, local_today
+
+
+def register(app):
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(permissions, "perm")
+    app.add_template_global(status, "status")
+    app.add_template_global(local_today, "today")

@@ -1,0 +1,34 @@
+"""Time conventions: the database keeps naive UTC datetimes; people see local time and dates."""
+from datetime import date, datetime, timezone
+
+from flask import current_app
+
+
+def utcnow() -> datetime:
+    """Now, as a naive UTC datetime (what every ``*_at`` column stores)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today in the configured time zone (RECTIFY_TIMEZONE)."""
+    return datetime.now(current_app.config["TIMEZONE"]).date()
+
+
+def to_local(moment: datetime) -> datetime:
+    """A stored naive-UTC datetime in the configured time zone."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(current_app.config["TIMEZONE"])
+
+
+def format_date(day: date | None) -> str:
+    """A date as offices write it: 2023年6月30日."""
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """A stored datetime as local time: 2023年6月30日 14:05."""
+    if moment is None:
+        return ""
+    local = to_local(moment)
+    return f"{format_date(local.date())} {local:%H:%M}"

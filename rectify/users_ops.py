@@ -1,0 +1,106 @@
+"""Operations on user accounts, shared by the admin pages, the CLI and first start."""
+import secrets
+import string
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from . import audit
+from .extensions import db
+from .models import Department, Role, User
+
+AUDITED_FIELDS = ["username", "name", "department", "role", "email", "phone", "is_active"]
+_ALPHABET = string.ascii_letters + string.digits
+
+
+class UserError(ValueError):
+    """A user change that breaks a rule; the message is for the person who asked."""
+
+
+def generate_password(length: int = 12) -> str:
+    """A random temporary password with letters and digits."""
+    while True:
+        password = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
+def _check_username_free(username: str, user: Optional[User] = None) -> None:
+    clash = db.session.scalar(select(User).where(User.username == username))
+    if clash is not None and clash is not user:
+        raise UserError(f"用户名 {username} 已被使用。")
+
+
+def _active_admins() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
+    )
+
+
+def create_user(
+    *,
+    username: str,
+    name: str,
+    password: str,
+    role: Role,
+    by: Optional[User] = None,
+    department_id: Optional[int] = None,
+    email: Optional[str] = None,
+    phone: Optional[str] = None,
+    is_active: bool = True,
+    must_change: bool = False,
+) -> User:
+    username = username.strip().lower()
+    _check_username_free(username)
+    user = User(
+        username=username,
+        name=name.strip(),
+        role=role,
+        department_id=department_id,
+        email=email,
+        phone=phone,
+        is_active=is_active,
+        must_change_password=must_change,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    db.session.refresh(user, ["department"])
+    audit.record(by, "create", user, audit.snapshot(user, AUDITED_FIELDS))
+    return user
+
+
+def update_user(user: User, *, by: User, **fields) -> None:
+    """Change a user's fields; refuses to leave the system without an active administrator."""
+    fields["username"] = fields["username"].strip().lower()
+    _check_username_free(fields["username"], user)
+    before = audit.snapshot(user, AUDITED_FIELDS)
+    was_admin = user.role is Role.ADMIN and user.is_active
+    for key, value in fields.items():
+        setattr(user, key, value)
+    if user is by and not user.is_active:
+        raise UserError("不能停用自己的账号。")
+    db.session.flush()
+    if was_admin and _active_admins() == 0:
+        raise UserError("系统至少需要保留一名启用的管理员。")
+    db.session.refresh(user, ["department"])
+    audit.record_changes(by, "update", user, before)
+
+
+def reset_password(user: User, *, by: Optional[User]) -> str:
+    """Give ``user`` a new temporary password, to be changed at next login; returns it."""
+    password = generate_password()
+    user.set_password(password)
+    user.must_change_password = True
+    audit.record(by, "reset_password", user)
+    return password
+
+
+def find_or_create_department(name: str) -> tuple[Department, bool]:
+    department = db.session.scalar(select(Department).where(Department.name == name))
+    if department is not None:
+        return department, False
+    department = Department(name=name)
+    db.session.add(department)
+    db.session.flush()
+    return department, True

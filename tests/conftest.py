@@ -1,0 +1,250 @@
+"""Fixtures in the flaskr style. Every test that takes ``app`` runs on SQLite and PostgreSQL.
+
+The schema is built once per backend by the real migrations (no ``create_all``): SQLite
+tests copy a migrated template file; PostgreSQL tests share one migrated schema per run
+and truncate it after each test. Services that are not here are skipped, unless named in
+``RECTIFY_TEST_REQUIRE`` (comma-separated: postgres, browser, libreoffice), which CI sets.
+"""
+import contextvars
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from datetime import date
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+from rectify import create_app
+from rectify.bootstrap import upgrade_database
+from rectify.extensions import db
+from rectify.models import Batch, Department, Measure, Person, Problem, Role, SourceKind, User
+
+POSTGRES_URL = os.environ.get(
+    "RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRED = {name.strip() for name in os.environ.get("RECTIFY_TEST_REQUIRE", "").split(",") if name.strip()}
+PASSWORD = "Zhenggai2023!"
+
+
+def unavailable(service: str, reason) -> None:
+    """Skip for lack of ``service``, or fail when CI said it is required."""
+    if service in REQUIRED:
+        pytest.fail(f"{service} is required by RECTIFY_TEST_REQUIRE but unavailable: {reason}")
+    pytest.skip(f"{service} unavailable: {reason}")
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server would.
+
+    Otherwise a request reuses the app context a test holds open, and with it ``g`` and the
+    signed-in user cached there from an earlier request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(database_url, instance, **config):
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RECTIFY_INSTANCE": str(instance),
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+    }
+    settings.update(config)
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def _migrate(database_url, instance):
+    app = make_app(database_url, instance)
+    with app.app_context():
+        upgrade_database()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    schema = f"rectify_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(
+            POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3, autocommit=True
+        )
+    except psycopg.OperationalError as error:
+        unavailable("postgres", error)
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    try:
+        _migrate(url, tmp_path_factory.mktemp("pg-migrate"))
+        yield url
+    finally:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "rectify.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        target = tmp_path / "rectify.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module (or parametrize) to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_config):
+    app = make_app(database_url, tmp_path / "instance", **app_config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(
+                f'"{table.name}"' for table in db.metadata.sorted_tables
+            )
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """The database session inside an app context, for arranging and checking data.
+
+    Requests run in their own sessions: call ``session.expire_all()`` before checking what
+    a request changed.
+    """
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return generate_password_hash(PASSWORD)
+
+
+@pytest.fixture
+def make_department(session):
+    def make(name="组织人事部", **fields):
+        department = session.scalar(sa.select(Department).where(Department.name == name))
+        if department is None:
+            department = Department(name=name, **fields)
+            session.add(department)
+            session.commit()
+        return department
+
+    return make
+
+
+@pytest.fixture
+def make_user(session, password_hash, make_department):
+    counter = iter(range(1, 10_000))
+
+    def make(role=Role.OWNER, username=None, department="组织人事部", person=False, **fields):
+        role = Role(role) if isinstance(role, str) else role
+        user = User(
+            username=username or f"{role.value}{next(counter)}",
+            name=fields.pop("name", f"{role.label}{next(counter)}"),
+            role=role,
+            password_hash=password_hash,
+            department=make_department(department) if department else None,
+            **fields,
+        )
+        session.add(user)
+        if person:
+            session.add(Person(name=user.name, user=user, department=user.department))
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign in through the login form as an existing user."""
+
+    def do(user, password=PASSWORD):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
+
+
+@pytest.fixture
+def login_as(make_user, login):
+    """Create a user with ``role`` and sign in as them."""
+
+    def do(role, **fields):
+        return login(make_user(role, **fields))
+
+    return do
+
+
+@pytest.fixture
+def make_measure(session, make_department):
+    """Create a measure (with its batch and problem unless given) and commit it."""
+
+    def make(problem=None, owners=(), leaders=(), unit="组织人事部", **fields):
+        if problem is None:
+            batch = Batch(kind=SourceKind.XUNCHA, title="县委第三巡察组反馈意见整改", feedback_on=date(2023, 3, 1))
+            problem = Problem(batch=batch, number="1", description="流动党员管理不规范。")
+            session.add(problem)
+        fields.setdefault("text", "完善流动党员工作台账。")
+        measure = Measure(
+            problem=problem,
+            lead_unit=make_department(unit) if unit else None,
+            owners=list(owners),
+            leaders=list(leaders),
+            **fields,
+        )
+        session.add(measure)
+        session.commit()
+        return measure
+
+    return make
+
+
+@contextmanager
+def count_queries(engine):
+    """Count the SQL statements ``engine`` executes inside the block: ``with ... as n: ...; n()``."""
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield lambda: len(statements)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)

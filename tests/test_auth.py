@@ -1,0 +1,177 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import PASSWORD
+from rectify.models import AuditLog, Role, User
+
+
+def test_login_page_is_chinese(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "用户名" in page and "密码" in page and 'name="username"' in page and 'name="password"' in page
+
+
+def test_pages_need_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+
+
+def test_login_and_logout(client, make_user):
+    user = make_user(Role.OWNER, name="周洁")
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/"
+    assert "周洁" in client.get("/").get_data(as_text=True)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_username_is_case_insensitive(client, make_user):
+    make_user(Role.OWNER, username="zhoujie")
+    response = client.post("/login", data={"username": " ZhouJie ", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("username, password", [("owner1", "wrong-password"), ("nobody", PASSWORD)])
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user, username, password):
+    make_user(Role.OWNER, username="owner1")
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "用户名或密码错误" in page
+    assert "不存在" not in page
+    assert client.get("/").status_code == 302
+
+
+def test_empty_form_is_400_with_field_messages(client):
+    response = client.post("/login", data={})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "请输入用户名" in page and "请输入密码" in page
+
+
+def test_disabled_account_is_refused(client, make_user):
+    user = make_user(Role.OWNER, is_active=False)
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "已停用" in response.get_data(as_text=True)
+    wrong = client.post("/login", data={"username": user.username, "password": "nope-nope1"})
+    assert wrong.status_code == 401 and "已停用" not in wrong.get_data(as_text=True)
+
+
+def test_disabling_a_signed_in_user_ends_the_session(client, session, login_as):
+    user = login_as(Role.OWNER)
+    assert client.get("/").status_code == 200
+    session.get(User, user.id).is_active = False
+    session.commit()
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/admin/users", "/admin/users"),
+        ("/?batch=1", "/?batch=1"),
+        ("http://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_next_only_goes_to_local_paths(client, make_user, target, expected):
+    user = make_user(Role.ADMIN)
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.location == expected
+
+
+@pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_repeated_failures_are_throttled(client, make_user):
+    user = make_user(Role.OWNER, username="target")
+    other = make_user(Role.OWNER, username="bystander")
+    for _ in range(3):
+        assert client.post("/login", data={"username": "target", "password": "bad-guess1"}).status_code == 401
+    blocked = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "尝试次数过多" in blocked.get_data(as_text=True)
+    # Another account from the same address is not locked out by someone else's failures.
+    assert client.post("/login", data={"username": other.username, "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_successful_logins_are_not_counted(client, make_user):
+    user = make_user(Role.OWNER)
+    for _ in range(5):
+        assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+        client.post("/logout")
+
+
+def test_temporary_password_must_be_changed_first(client, session, login_as):
+    user = login_as(Role.SUPERVISOR, must_change_password=True)
+    response = client.get("/")
+    assert response.status_code == 302 and response.location == "/account/password"
+    assert client.get("/admin/users").status_code in (302, 403)
+    response = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "Xinmima2024", "confirm": "Xinmima2024"},
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    refreshed = session.get(User, user.id)
+    session.refresh(refreshed)
+    assert not refreshed.must_change_password
+    assert refreshed.check_password("Xinmima2024") and not refreshed.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "current, new, confirm, message",
+    [
+        ("wrong-password1", "Xinmima2024", "Xinmima2024", "当前密码不正确"),
+        (PASSWORD, "short1", "short1", "至少需要 8 位"),
+        (PASSWORD, "abcdefghij", "abcdefghij", "至少两类"),
+        (PASSWORD, "Xinmima2024", "Xinmima2025", "两次输入的新密码不一致"),
+        (PASSWORD, PASSWORD, PASSWORD, "不能与当前密码相同"),
+    ],
+)
+def test_bad_password_changes_are_refused(client, session, login_as, current, new, confirm, message):
+    user = login_as(Role.OWNER)
+    response = client.post("/account/password", data={"current": current, "new": new, "confirm": confirm})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_password_change_signs_out_other_sessions(app, client, session, login_as):
+    user = login_as(Role.OWNER)
+    other_browser = app.test_client()
+    other_browser.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert other_browser.get("/").status_code == 200
+    client.post("/account/password", data={"current": PASSWORD, "new": "Xinmima2024", "confirm": "Xinmima2024"})
+    assert client.get("/").status_code == 200
+    assert other_browser.get("/").status_code == 302
+    entry = session.scalar(sa.select(AuditLog).where(AuditLog.action == "change_password"))
+    assert entry.actor_id == user.id
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_forms_need_their_csrf_token(client, make_user):
+    user = make_user(Role.OWNER)
+    data = {"username": user.username, "password": PASSWORD}
+    missing = client.post("/login", data=data)
+    assert missing.status_code == 400
+    assert "安全令牌" in missing.get_data(as_text=True)
+    forged = client.post("/login", data={**data, "csrf_token": "forged"})
+    assert forged.status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={**data, "csrf_token": token}).status_code == 302
+    # Logging out needs the token too, so another site cannot sign a user out.
+    assert client.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200
