@@ -1,14 +1,13 @@
 """Administration: user accounts and departments (管理员 only)."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from . import audit
 from .extensions import db
-from .forms import EmptyForm
+from .forms import EmptyForm, Form
 from .models import Department, Measure, Person, Problem, Role, User
 from .permissions import can_manage_users, require
 from .users_ops import UserError, create_user, generate_password, reset_password, update_user
@@ -24,10 +23,12 @@ def admins_only():
 
 def department_choices(exclude=()):
     names = db.session.execute(select(Department.id, Department.name).order_by(Department.name))
-    return [(NO_DEPARTMENT, "（无）")] + [(id_, name) for id_, name in names if id_ not in exclude]
+    return [SelectChoice(NO_DEPARTMENT, "（无）")] + [
+        SelectChoice(id_, name) for id_, name in names if id_ not in exclude
+    ]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         "用户名",
         validators=[
@@ -45,7 +46,7 @@ class UserForm(FlaskForm):
     submit = SubmitField("保存")
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField("部门名称", validators=[DataRequired("请输入部门名称。"), Length(max=100)])
     parent_id = SelectField("上级部门", coerce=int)
     submit = SubmitField("保存")

@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
@@ -13,7 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from . import audit
 from .extensions import db, limiter, login_manager
-from .forms import EmptyForm
+from .forms import EmptyForm, Form
 from .models import User
 from .permissions import PUBLIC_ENDPOINTS
 from .timeutil import utcnow
@@ -29,7 +28,7 @@ ACCOUNT_DISABLED = "该账号已停用，请联系管理员。"
 MIN_PASSWORD_LENGTH = 8
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。")])
     password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
     remember = BooleanField("在本机保持登录")
@@ -54,7 +53,7 @@ def password_problem(password: str, username: str = "") -> str | None:
     return None
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码。")])
     new = PasswordField("新密码", validators=[DataRequired("请输入新密码。")])
     confirm = PasswordField(

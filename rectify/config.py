@@ -40,6 +40,8 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     # Token validity of forms, in seconds (a long form may stay open for a working day).
     WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # Form messages come from WTForms' bundled Chinese catalogue (see forms.Form), not Babel.
+    WTF_I18N_ENABLED = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 

@@ -78,7 +78,7 @@ def update_user(user: User, *, by: User, **fields) -> None:
     was_admin = user.role is Role.ADMIN and user.is_active
     for key, value in fields.items():
         setattr(user, key, value)
-    if user is by and not user.is_active:
+    if by is not None and user.id == by.id and not user.is_active:
         raise UserError("不能停用自己的账号。")
     db.session.flush()
     if was_admin and _active_admins() == 0:

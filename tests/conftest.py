@@ -191,11 +191,16 @@ def make_user(session, password_hash, make_department):
 
 @pytest.fixture
 def login(client):
-    """Sign in through the login form as an existing user."""
+    """Sign ``client`` in as an existing user, as a successful login would.
 
-    def do(user, password=PASSWORD):
-        response = client.post("/login", data={"username": user.username, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)
+    It writes Flask-Login's session keys instead of posting the form, which would spend a
+    password hash per test; tests/test_auth.py covers the form itself.
+    """
+
+    def do(user):
+        with client.session_transaction() as cookie_session:
+            cookie_session["_user_id"] = user.get_id()
+            cookie_session["_fresh"] = True
         return user
 
     return do

@@ -2,6 +2,7 @@
 import enum
 
 import sqlalchemy as sa
+from wtforms import SelectChoice
 
 
 class LabeledEnum(enum.Enum):
@@ -21,8 +22,9 @@ class LabeledEnum(enum.Enum):
         raise ValueError(label)
 
     @classmethod
-    def choices(cls):
-        return [(member.value, member.label) for member in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """Options for a WTForms SelectField: code as value, Chinese label shown."""
+        return [SelectChoice(member.value, member.label) for member in cls]
 
     def __str__(self) -> str:
         return self.label

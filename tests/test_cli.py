@@ -1,0 +1,57 @@
+import sqlalchemy as sa
+
+from rectify.models import Batch, Department, Measure, Role, User
+
+
+def test_users_add_with_password_option(runner, session):
+    result = runner.invoke(
+        args=["users", "add", "ZhouJie", "--name", "周洁", "--role", "owner", "--department", "组织人事部",
+              "--email", "zj@example.gov.cn", "--password", "Zhenggai2023"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "已新建部门：组织人事部" in result.output and "已添加用户 zhoujie" in result.output
+    user = session.scalar(sa.select(User).where(User.username == "zhoujie"))
+    assert (user.name, user.role, user.department.name, user.email) == ("周洁", Role.OWNER, "组织人事部", "zj@example.gov.cn")
+    assert user.check_password("Zhenggai2023") and not user.must_change_password
+
+
+def test_users_add_asks_for_the_password(runner, session):
+    result = runner.invoke(args=["users", "add", "admin2", "--name", "王建国", "--role", "admin"],
+                           input="Zhenggai2023\nZhenggai2023\n")
+    assert result.exit_code == 0, result.output
+    assert "密码" in result.output
+    assert session.scalar(sa.select(User).where(User.username == "admin2")).check_password("Zhenggai2023")
+
+
+def test_users_add_refuses_bad_input_and_adds_nothing(runner, session, make_user):
+    make_user(Role.OWNER, username="zhoujie")
+    count = lambda: session.scalar(sa.select(sa.func.count()).select_from(User))  # noqa: E731
+    before = count()
+    duplicate = runner.invoke(args=["users", "add", "zhoujie", "--name", "周洁", "--role", "owner", "--password", "Zhenggai2023"])
+    assert duplicate.exit_code == 1 and "已被使用" in duplicate.output
+    weak = runner.invoke(args=["users", "add", "lisi", "--name", "李四", "--role", "owner", "--password", "123"])
+    assert weak.exit_code == 2 and "至少需要 8 位" in weak.output
+    role = runner.invoke(args=["users", "add", "lisi", "--name", "李四", "--role", "boss", "--password", "Zhenggai2023"])
+    assert role.exit_code == 2
+    new_unit = runner.invoke(args=["users", "add", "zhoujie", "--name", "周洁", "--role", "owner",
+                                   "--department", "新部门", "--password", "Zhenggai2023"])
+    assert new_unit.exit_code == 1
+    session.expire_all()
+    assert count() == before
+    assert session.scalar(sa.select(Department).where(Department.name == "新部门")) is None
+
+
+def test_users_list(runner, make_user):
+    make_user(Role.LEADER, username="lingdao", name="李明")
+    result = runner.invoke(args=["users", "list"])
+    assert "lingdao\t李明\t责任领导\t组织人事部" in result.output
+
+
+def test_demo_load_once(runner, session):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 2
+    assert session.scalar(sa.select(sa.func.count()).select_from(Measure)) == 20
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 1 and "已经载入过" in again.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 2

@@ -1,0 +1,73 @@
+"""Settings: defaults, then instance/config.py, then the environment."""
+import pytest
+
+from rectify import create_app
+from rectify.config import ConfigError
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("RECTIFY_INSTANCE", "DATABASE_URL", "SECRET_KEY", "RECTIFY_TIMEZONE", "RECTIFY_DUE_SOON_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_defaults_use_sqlite_and_a_kept_secret_in_the_instance_folder(tmp_path, clean_env):
+    clean_env.setenv("RECTIFY_INSTANCE", str(tmp_path / "inst"))
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "inst")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inst' / 'rectify.db'}"
+    assert app.config["RECTIFY_TIMEZONE"] == "Asia/Shanghai"
+    secret = app.config["SECRET_KEY"]
+    assert len(secret) == 64
+    assert (tmp_path / "inst" / "secret_key").read_text() == secret
+    assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o077 == 0
+    assert create_app().config["SECRET_KEY"] == secret  # kept, not regenerated
+
+
+def test_environment_overrides_instance_config(tmp_path, clean_env):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "RECTIFY_DUE_SOON_DAYS = 10\nRECTIFY_TIMEZONE = 'Asia/Urumqi'\nSECRET_KEY = 'from-file'\n",
+        encoding="utf-8",
+    )
+    clean_env.setenv("RECTIFY_INSTANCE", str(instance))
+    clean_env.setenv("RECTIFY_DUE_SOON_DAYS", "3")
+    clean_env.setenv("DATABASE_URL", "postgresql+psycopg://u@db.example/rectify")
+    clean_env.setenv("RECTIFY_LONG_TERM_CLOSES_PROBLEM", "false")
+    app = create_app()
+    assert app.config["RECTIFY_DUE_SOON_DAYS"] == 3
+    assert app.config["RECTIFY_TIMEZONE"] == "Asia/Urumqi"
+    assert app.config["SECRET_KEY"] == "from-file"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/rectify"
+    assert app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"] is False
+    assert not (instance / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("RECTIFY_DUE_SOON_DAYS", "七天", "应为整数"),
+        ("RECTIFY_LONG_TERM_CLOSES_PROBLEM", "maybe", "应为 true 或 false"),
+        ("RECTIFY_TIMEZONE", "Beijing", "不是有效的时区"),
+        ("RECTIFY_MAX_REQUEST_MB", "-1", "不能为负数"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path, clean_env, name, value, message):
+    clean_env.setenv("RECTIFY_INSTANCE", str(tmp_path))
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_empty_secret_file_is_an_error(tmp_path, clean_env):
+    (tmp_path / "secret_key").write_text("")
+    clean_env.setenv("RECTIFY_INSTANCE", str(tmp_path))
+    with pytest.raises(ConfigError, match="密钥文件为空"):
+        create_app()
+
+
+def test_request_size_limit_follows_the_setting(tmp_path, clean_env):
+    app = create_app({"RECTIFY_INSTANCE": str(tmp_path), "RECTIFY_MAX_REQUEST_MB": 2})
+    assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024

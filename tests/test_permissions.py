@@ -1,0 +1,132 @@
+"""Every route × every role, and the visibility rules in Python and SQL agreeing."""
+import pytest
+import sqlalchemy as sa
+
+from rectify.models import Batch, Department, Measure, Person, Problem, Role, SourceKind, User
+from rectify.permissions import can_comment, can_view_measure, can_work_on, measure_scope
+
+ANONYMOUS = "anonymous"
+ROLES = [ANONYMOUS, *Role]
+SIGNED_IN = set(Role)
+ADMIN = {Role.ADMIN}
+PUBLIC = {ANONYMOUS, *Role}
+
+# endpoint: (method, url template, roles allowed). {user} and {department} are filled in.
+ROUTES = {
+    "static": ("GET", "/static/css/app.css", PUBLIC),
+    "auth.login": ("GET", "/login", PUBLIC),
+    "auth.logout": ("POST", "/logout", SIGNED_IN),
+    "auth.change_password": ("GET", "/account/password", SIGNED_IN),
+    "main.index": ("GET", "/", SIGNED_IN),
+    "admin.users": ("GET", "/admin/users", ADMIN),
+    "admin.new_user": ("GET", "/admin/users/new", ADMIN),
+    "admin.edit_user": ("GET", "/admin/users/{user}/edit", ADMIN),
+    "admin.reset_user_password": ("POST", "/admin/users/{user}/reset-password", ADMIN),
+    "admin.departments": ("GET", "/admin/departments", ADMIN),
+    "admin.edit_department": ("GET", "/admin/departments/{department}/edit", ADMIN),
+    "admin.delete_department": ("POST", "/admin/departments/{department}/delete", ADMIN),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(ROUTES)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: getattr(r, "value", r))
+def test_route_access(client, session, make_user, make_department, login, endpoint, role):
+    method, template, allowed = ROUTES[endpoint]
+    target = make_user(Role.OWNER, username="target")
+    spare = make_department("待撤并科室")
+    hash_before = target.password_hash
+    if role != ANONYMOUS:
+        login(make_user(role, department="组织人事部"))
+    url = template.format(user=target.id, department=spare.id)
+
+    response = client.open(url, method=method)
+    response.close()
+
+    if role in allowed:
+        assert response.status_code in (200, 302), response.status_code
+        assert not (response.location or "").startswith("/login") or endpoint == "auth.logout"
+    elif role == ANONYMOUS:
+        assert response.status_code == 302 and response.location.startswith("/login")
+    else:
+        assert response.status_code == 403
+        assert "没有权限" in response.get_data(as_text=True)
+    if role not in allowed:  # a refused request changes nothing
+        session.expire_all()
+        assert session.get(User, target.id).password_hash == hash_before
+        assert session.get(Department, spare.id) is not None
+
+
+@pytest.fixture
+def scope_world(session, make_department):
+    """Users of every role in 组织人事部 and measures related to them in every way."""
+    ours, theirs = make_department("组织人事部"), make_department("规划建设局")
+    users = {}
+    for role in Role:
+        user = User(username=role.value, name=f"{role.label}甲", role=role, department=ours, password_hash="x")
+        session.add(Person(name=user.name, user=user, department=ours))
+        users[role] = user
+    stranger = User(username="stranger", name="外单位责任人", role=Role.OWNER, department=theirs, password_hash="x")
+    session.add(stranger)
+    session.flush()
+
+    def person(role):
+        return users[role].person
+
+    problem = Problem(batch=Batch(kind=SourceKind.XUNCHA, title="巡察反馈"), description="问题")
+    led_problem = Problem(batch=problem.batch, description="领导牵头的问题", leaders=[person(Role.LEADER)])
+    session.add_all([problem, led_problem])
+    measures = {
+        "owner_named": Measure(problem=problem, text="a", lead_unit=theirs, owners=[person(Role.OWNER)]),
+        "our_unit": Measure(problem=problem, text="b", lead_unit=ours),
+        "cooperating": Measure(problem=problem, text="c", lead_unit=theirs, cooperating_units=[ours]),
+        "leader_named": Measure(problem=problem, text="d", lead_unit=theirs, leaders=[person(Role.LEADER)]),
+        "problem_leader": Measure(problem=led_problem, text="e", lead_unit=theirs),
+        "elsewhere": Measure(problem=problem, text="f", lead_unit=theirs),
+    }
+    session.add_all(measures.values())
+    session.commit()
+    users["stranger"] = stranger
+    return users, measures
+
+
+EXPECTED_VISIBLE = {
+    Role.ADMIN: "all",
+    Role.SUPERVISOR: "all",
+    Role.VIEWER: "all",
+    Role.LEADER: {"our_unit", "cooperating", "leader_named", "problem_leader"},
+    Role.OWNER: {"owner_named", "our_unit", "cooperating"},
+    # The stranger's unit leads every measure but "our_unit".
+    "stranger": {"owner_named", "cooperating", "leader_named", "problem_leader", "elsewhere"},
+}
+EXPECTED_WORK = {
+    Role.ADMIN: "all",
+    Role.SUPERVISOR: "all",
+    Role.VIEWER: set(),
+    Role.LEADER: set(),
+    Role.OWNER: {"owner_named", "our_unit"},
+    "stranger": {"owner_named", "cooperating", "leader_named", "problem_leader", "elsewhere"},
+}
+
+
+@pytest.mark.parametrize("who", [*Role, "stranger"], ids=lambda r: getattr(r, "value", r))
+def test_visibility_in_python_and_sql_agree(session, scope_world, who):
+    users, measures = scope_world
+    user = users[who]
+    names = {measure.id: name for name, measure in measures.items()}
+    in_python = {names[m.id] for m in measures.values() if can_view_measure(user, m)}
+    in_sql = {names[i] for i in session.scalars(sa.select(Measure.id).where(measure_scope(user)))}
+    expected = set(measures) if EXPECTED_VISIBLE[who] == "all" else EXPECTED_VISIBLE[who]
+    assert in_python == in_sql == expected
+    workable = {names[m.id] for m in measures.values() if can_work_on(user, m)}
+    assert workable == (set(measures) if EXPECTED_WORK[who] == "all" else EXPECTED_WORK[who])
+    commentable = {names[m.id] for m in measures.values() if can_comment(user, m)}
+    assert commentable >= workable
+    if who is Role.VIEWER:
+        assert commentable == set()
+    if who is Role.LEADER:
+        assert commentable == expected
