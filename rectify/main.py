@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .extensions import db
 from .models import Measure, Problem, Warning
 from .permissions import measure_scope
-from .status import warning_clause
+from .status import FINISHED, warning_clause
 from .timeutil import local_today
 
 bp = Blueprint("main", __name__)
@@ -43,7 +43,7 @@ def index():
             joinedload(Measure.lead_unit),
             selectinload(Measure.owners),
         )
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+        .order_by(Measure.status.in_(FINISHED), Measure.due_on.is_(None), Measure.due_on, Measure.id)
         .limit(HOME_ROWS)
     ).all()
     return render_template(
@@ -53,4 +53,5 @@ def index():
         measures=rows,
         today=today,
         due_soon_days=soon,
+        row_limit=HOME_ROWS,
     )

@@ -69,23 +69,27 @@ def _migrate(database_url, instance):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
+@contextmanager
+def postgres_schema():
+    """A new, empty PostgreSQL schema for this run; yields its URL and drops it after."""
     schema = f"rectify_test_{uuid.uuid4().hex[:10]}"
     try:
-        admin = psycopg.connect(
-            POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3, autocommit=True
-        )
+        admin = psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3, autocommit=True)
     except psycopg.OperationalError as error:
         unavailable("postgres", error)
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     try:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    with postgres_schema() as url:
         _migrate(url, tmp_path_factory.mktemp("pg-migrate"))
         yield url
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 @pytest.fixture(scope="session")
