@@ -10,30 +10,20 @@ from ..timeutil import utcnow
 from .enums import MeasureStatus, SourceKind, enum_column_type
 from .org import Department, Person, User
 
-problem_leaders = sa.Table(
-    "problem_leader",
-    db.metadata,
-    sa.Column("problem_id", sa.ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("person_id", sa.ForeignKey("person.id"), primary_key=True, index=True),
-)
-measure_leaders = sa.Table(
-    "measure_leader",
-    db.metadata,
-    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("person_id", sa.ForeignKey("person.id"), primary_key=True, index=True),
-)
-measure_owners = sa.Table(
-    "measure_owner",
-    db.metadata,
-    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("person_id", sa.ForeignKey("person.id"), primary_key=True, index=True),
-)
-measure_cooperating_units = sa.Table(
-    "measure_cooperating_unit",
-    db.metadata,
-    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("department_id", sa.ForeignKey("department.id"), primary_key=True, index=True),
-)
+def _link_table(name: str, owner: str, target: str) -> sa.Table:
+    """A many-to-many table: rows go when their ``owner`` row goes, never their ``target``."""
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(f"{owner}_id", sa.ForeignKey(f"{owner}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(f"{target}_id", sa.ForeignKey(f"{target}.id"), primary_key=True, index=True),
+    )
+
+
+problem_leaders = _link_table("problem_leader", "problem", "person")
+measure_leaders = _link_table("measure_leader", "measure", "person")
+measure_owners = _link_table("measure_owner", "measure", "person")
+measure_cooperating_units = _link_table("measure_cooperating_unit", "measure", "department")
 
 
 class Batch(db.Model):
