@@ -45,3 +45,22 @@ def record_changes(actor: Optional[User], action: str, obj: Any, before: dict) -
     if not changes:
         return None
     return record(actor, action, obj, changes)
+
+
+ACTION_LABELS = {
+    "create": "新建", "update": "修改", "delete": "删除", "restore": "恢复",
+    "acknowledge": "签收", "progress": "填报进展", "add_evidence": "上传佐证材料",
+    "remove_evidence": "删除佐证材料", "submit": "申请销号", "approve": "销号",
+    "approve_stage": "阶段性完成", "return": "退回", "comment": "意见",
+    "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
+    "change_password": "修改密码", "reset_password": "重置密码", "assign": "批量分派",
+}
+FIELD_LABELS = {
+    "status": "状态", "text": "整改措施", "goal": "整改目标", "lead_unit": "责任单位",
+    "cooperating_units": "配合单位", "leaders": "责任领导", "owners": "责任人", "due_on": "整改时限",
+    "deadline_text": "时限原文", "is_immediate": "立行立改", "is_long_term": "长期坚持",
+    "completed_on": "完成时间", "reason": "理由", "evidence": "佐证材料", "extension": "延期",
+    "number": "序号", "aspect": "问题类别", "description": "存在问题", "name": "名称",
+    "username": "用户名", "department": "部门", "role": "角色", "email": "电子邮箱", "phone": "手机",
+    "is_active": "启用", "parent": "上级部门",
+}

@@ -28,6 +28,8 @@ class Defaults:
     RECTIFY_LONG_TERM_CLOSES_PROBLEM = True
     # Largest request body (uploads included), in megabytes.
     RECTIFY_MAX_REQUEST_MB = 100
+    # Largest evidence file (佐证材料), in megabytes.
+    RECTIFY_EVIDENCE_MAX_MB = 50
     # Failed logins allowed per client address and user name (Flask-Limiter syntax).
     RECTIFY_LOGIN_RATE_LIMIT = "10 per 15 minutes"
     # Where the login throttle keeps its counters; memory:// is per process.

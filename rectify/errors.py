@@ -1,6 +1,7 @@
 """Error pages in Chinese, with the right status and never a traceback."""
 from flask import current_app, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -25,12 +26,19 @@ def render_error(code: int, detail: str | None = None):
 
 def register(app):
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
 def _csrf_error(error):
     return render_error(400, "页面已过期或表单无效（缺少安全令牌），请刷新页面后重新提交。")
+
+
+def _stale(error):
+    """Someone saved the same measure between our read and our write (version counter)."""
+    db.session.rollback()
+    return render_error(409, "该事项已被他人修改，请刷新后重试。")
 
 
 def _http_error(error: HTTPException):

@@ -1,5 +1,5 @@
 """Jinja filters and globals shared by every template."""
-from . import permissions, status
+from . import audit, permissions, status
 from .timeutil import format_date, format_datetime, local_today
 
 
@@ -9,3 +9,5 @@ def register(app):
     app.add_template_global(permissions, "perm")
     app.add_template_global(status, "status")
     app.add_template_global(local_today, "today")
+    app.add_template_global(audit.ACTION_LABELS, "audit_labels")
+    app.add_template_global(audit.FIELD_LABELS, "field_labels")

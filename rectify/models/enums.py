@@ -90,6 +90,7 @@ class UpdateKind(LabeledEnum):
     RETURNED = ("returned", "退回")
     APPROVED = ("approved", "销号")
     STAGE_DONE = ("stage_done", "阶段性完成（长期坚持）")
+    COMMENT = ("comment", "意见")
 
 
 class ExtensionStatus(LabeledEnum):

@@ -1,0 +1,128 @@
+"""看板 (columns by status) and 列表 (sortable, paginated table with bulk assignment)."""
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from . import workflow
+from .admin import department_choices
+from .auth import is_local_path
+from .extensions import db
+from .filters import MeasureFilters
+from .forms import Form
+from .models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
+from .people import resolve_people, split_names
+from .permissions import can_supervise, require
+from .timeutil import local_today
+from .workflow import WorkflowError
+from wtforms import SelectField, StringField, SubmitField
+
+bp = Blueprint("board", __name__)
+COLUMN_LIMIT = 50
+PAGE_SIZE = 50
+CARD_LOAD = (
+    joinedload(Measure.problem).joinedload(Problem.batch),
+    joinedload(Measure.lead_unit),
+    selectinload(Measure.owners),
+)
+SORTS = {
+    "due": (Measure.due_on.is_(None), Measure.due_on, Measure.id),
+    "-due": (Measure.due_on.is_(None), Measure.due_on.desc(), Measure.id.desc()),
+    "status": (Measure.status, Measure.id),
+    "unit": (Measure.lead_unit_id, Measure.id),
+    "number": (Problem.batch_id, Problem.position, Measure.position, Measure.id),
+    "updated": (Measure.updated_at.desc(), Measure.id.desc()),
+}
+
+
+class AssignForm(Form):
+    lead_unit_id = SelectField("责任单位", coerce=int)
+    owners = StringField("责任人（多人用顿号分隔）")
+    submit = SubmitField("分派所选措施")
+
+
+def _filters_and_choices():
+    filters = MeasureFilters.from_args(request.args)
+    choices = dict(
+        batches=db.session.execute(sa.select(Batch.id, Batch.title).order_by(Batch.created_at.desc())).all(),
+        units=db.session.execute(sa.select(Department.id, Department.name).order_by(Department.name)).all(),
+        kinds=list(SourceKind),
+        statuses=list(MeasureStatus),
+        colours=list(Warning),
+    )
+    return filters, choices
+
+
+@bp.route("/board")
+def board():
+    filters, choices = _filters_and_choices()
+    today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
+    base = filters.select(current_user, today, soon)
+    counts = dict(db.session.execute(
+        sa.select(Measure.status, sa.func.count()).join(Measure.problem)
+        .where(*filters.conditions(current_user, today, soon)).group_by(Measure.status)
+    ).all())
+    columns = []
+    for status in MeasureStatus:
+        cards = db.session.scalars(
+            base.where(Measure.status == status).options(*CARD_LOAD).order_by(*SORTS["due"]).limit(COLUMN_LIMIT)
+        ).all()
+        columns.append((status, cards, counts.get(status, 0)))
+    return render_template("board/board.html", columns=columns, filters=filters, today=today,
+                           due_soon_days=soon, column_limit=COLUMN_LIMIT, **choices)
+
+
+@bp.route("/list")
+def measure_list():
+    filters, choices = _filters_and_choices()
+    today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
+    sort = request.args.get("sort", "due")
+    if sort not in SORTS:
+        sort = "due"
+    page = db.paginate(
+        filters.select(current_user, today, soon).options(*CARD_LOAD).order_by(*SORTS[sort]),
+        per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False,
+    )
+    form = AssignForm(formdata=None)
+    form.lead_unit_id.choices = department_choices()
+    return render_template("board/list.html", page=page, filters=filters, sort=sort, sorts=SORTS, today=today,
+                           due_soon_days=soon, assign_form=form, supervisor=can_supervise(current_user),
+                           **choices)
+
+
+@bp.route("/list/assign", methods=["POST"])
+def assign():
+    """Bulk assignment (批量分派) of the ticked measures to a unit and/or people."""
+    require(can_supervise(current_user))
+    form = AssignForm()
+    form.lead_unit_id.choices = department_choices()
+    back = request.form.get("next")
+    back = back if is_local_path(back) else url_for("board.measure_list")
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if not form.validate_on_submit() or not ids:
+        flash("请勾选要分派的措施。" if not ids else "分派内容无效。", "danger")
+        return redirect(back)
+    owners = split_names(form.owners.data)
+    if not owners and not form.lead_unit_id.data:
+        flash("请选择责任单位或填写责任人。", "danger")
+        return redirect(back)
+    measures = db.session.scalars(
+        sa.select(Measure).where(Measure.id.in_(ids), Measure.deleted_at.is_(None))
+        .options(selectinload(Measure.owners), joinedload(Measure.lead_unit),
+                 selectinload(Measure.leaders), selectinload(Measure.cooperating_units))
+    ).all()
+    fields = {}
+    if owners:
+        fields["owners"] = resolve_people(owners)
+    if form.lead_unit_id.data:
+        fields["lead_unit"] = db.session.get(Department, form.lead_unit_id.data)
+    try:
+        for measure in measures:
+            workflow.update_measure(measure, current_user, None, **fields)
+        db.session.commit()
+    except WorkflowError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+        return redirect(back)
+    flash(f"已分派 {len(measures)} 项措施。", "success")
+    return redirect(back)

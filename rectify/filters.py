@@ -1,0 +1,102 @@
+"""The board's and list's filters: read from the URL (so a view can be bookmarked) into SQL."""
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+from werkzeug.exceptions import BadRequest
+
+from .models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
+from .permissions import can_supervise, measure_scope
+from .status import warning_clause
+
+
+@dataclass(frozen=True)
+class MeasureFilters:
+    batch: Optional[int] = None
+    kind: Optional[SourceKind] = None
+    unit: Optional[int] = None
+    leader: str = ""
+    person: str = ""
+    status: Optional[MeasureStatus] = None
+    colour: Optional[Warning] = None
+    overdue: bool = False
+    q: str = ""
+    deleted: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "MeasureFilters":
+        """Parse query arguments; a malformed one is a 400 naming it."""
+
+        def number(name):
+            raw = args.get(name, "").strip()
+            if not raw:
+                return None
+            if not raw.isdigit():
+                raise BadRequest(f"筛选条件“{name}”应为编号，实际为“{raw}”。")
+            return int(raw)
+
+        def member(name, enum_class):
+            raw = args.get(name, "").strip()
+            if not raw:
+                return None
+            try:
+                return enum_class(raw)
+            except ValueError:
+                raise BadRequest(f"筛选条件“{name}”的值“{raw}”无效。") from None
+
+        return cls(
+            batch=number("batch"),
+            kind=member("kind", SourceKind),
+            unit=number("unit"),
+            leader=args.get("leader", "").strip()[:64],
+            person=args.get("person", "").strip()[:64],
+            status=member("status", MeasureStatus),
+            colour=member("colour", Warning),
+            overdue=args.get("overdue") in ("1", "on", "true"),
+            q=args.get("q", "").strip()[:100],
+            deleted=args.get("deleted") in ("1", "on", "true"),
+        )
+
+    def to_args(self) -> dict:
+        """The non-empty filters as query arguments, to build links that keep them."""
+        out = {}
+        for key, value in asdict(self).items():
+            if value in (None, "", False):
+                continue
+            out[key] = "1" if value is True else getattr(value, "value", value)
+        return out
+
+    @property
+    def active(self) -> bool:
+        return bool(self.to_args())
+
+    def conditions(self, user: User, today: date, due_soon_days: int) -> list:
+        conditions = [measure_scope(user)]
+        if not (self.deleted and can_supervise(user)):
+            conditions += [Measure.deleted_at.is_(None), Problem.deleted_at.is_(None)]
+        if self.batch is not None:
+            conditions.append(Problem.batch_id == self.batch)
+        if self.kind is not None:
+            conditions.append(Problem.batch_id.in_(sa.select(Batch.id).where(Batch.kind == self.kind)))
+        if self.unit is not None:
+            conditions.append(Measure.lead_unit_id == self.unit)
+        if self.leader:
+            named = Person.name == self.leader
+            conditions.append(sa.or_(Measure.leaders.any(named), Problem.leaders.any(named)))
+        if self.person:
+            conditions.append(Measure.owners.any(Person.name == self.person))
+        if self.status is not None:
+            conditions.append(Measure.status == self.status)
+        if self.colour is not None:
+            conditions.append(warning_clause(self.colour, today, due_soon_days))
+        if self.overdue:
+            conditions.append(warning_clause(Warning.RED, today, due_soon_days))
+        if self.q:
+            conditions.append(sa.or_(Measure.text.contains(self.q, autoescape=True),
+                                     Problem.description.contains(self.q, autoescape=True)))
+        return conditions
+
+    def select(self, user: User, today: date, due_soon_days: int):
+        """SELECT the measures matching these filters that ``user`` may see."""
+        return sa.select(Measure).join(Measure.problem).where(*self.conditions(user, today, due_soon_days))
