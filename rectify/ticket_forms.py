@@ -5,6 +5,7 @@ from wtforms import (
     IntegerField,
     MultipleFileField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -38,7 +39,7 @@ class SubmitForReviewForm(VersionedForm):
 class ReviewForm(VersionedForm):
     decision = RadioField(
         "审核意见",
-        choices=[("approve", "同意销号"), ("stage", "阶段性完成，转长期坚持"), ("return", "退回整改")],
+        choices=[SelectChoice("approve", "同意销号"), SelectChoice("stage", "阶段性完成，转长期坚持"), SelectChoice("return", "退回整改")],
         validators=[InputRequired("请选择审核意见。")],
     )
     note = TextAreaField("说明（退回时必填）", validators=[Length(max=5000)])
@@ -62,7 +63,7 @@ class ExtensionForm(Form):
 
 
 class ExtensionDecisionForm(Form):
-    decision = RadioField("审批意见", choices=[("approve", "同意"), ("refuse", "不同意")],
+    decision = RadioField("审批意见", choices=[SelectChoice("approve", "同意"), SelectChoice("refuse", "不同意")],
                           validators=[InputRequired("请选择审批意见。")])
     reason = TextAreaField("理由（不同意时必填）", validators=[Length(max=5000)])
     submit = SubmitField("提交审批")

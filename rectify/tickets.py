@@ -263,7 +263,7 @@ def _measure_fields(form):
     return dict(
         text=form.text.data,
         goal=form.goal.data or None,
-        lead_unit_id=form.lead_unit_id.data or None,
+        lead_unit=db.session.get(Department, form.lead_unit_id.data) if form.lead_unit_id.data else None,
         cooperating_units=_units_named(form.cooperating.data),
         leaders=resolve_people(split_names(form.leaders.data)),
         owners=resolve_people(split_names(form.owners.data)),
