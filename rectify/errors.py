@@ -46,7 +46,7 @@ def _http_error(error: HTTPException):
     if error.code == 413:
         limit = current_app.config["RECTIFY_MAX_REQUEST_MB"]
         detail = f"上传的内容超过了允许的大小（上限 {limit} MB）。"
-    elif error.code in (403, 404, 409) and _is_chinese(error.description):
+    elif error.code in (400, 403, 404, 409) and _is_chinese(error.description):
         detail = error.description
     response = render_error(error.code or 500, detail)
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
