@@ -89,6 +89,18 @@ def measure_scope(user: User):
     return sa.or_(*conditions)
 
 
+def work_scope(user: User):
+    """SQL condition on Measure selecting exactly what ``can_work_on`` allows."""
+    if can_supervise(user):
+        return sa.true()
+    if user.role is not Role.OWNER:
+        return sa.false()
+    conditions = [Measure.owners.any(Person.user_id == user.id)]
+    if user.department_id is not None:
+        conditions.append(Measure.lead_unit_id == user.department_id)
+    return sa.or_(*conditions)
+
+
 def require(allowed: bool) -> None:
     """Abort with 403 unless ``allowed``."""
     if not allowed:

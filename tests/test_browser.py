@@ -64,11 +64,12 @@ def test_new_admin_signs_in_changes_password_and_sees_the_board(page, server):
     assert page.locator(".alert-success").inner_text().strip() == "密码已修改。"
     assert page.locator('[data-count="total"]').inner_text() == "20"
     assert int(page.locator('[data-count="red"]').inner_text()) >= 1
-    assert page.locator("#measures tbody tr").count() == 20
+    page.click("text=看板")
+    assert page.locator(".card-measure").count() == 20
     screenshots = os.environ.get("RECTIFY_SCREENSHOT_DIR")
     if screenshots:
         Path(screenshots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(screenshots) / "board.png"), full_page=True)
+        page.screenshot(path=str(Path(screenshots) / "board.png"))
     page.click("#user-menu")
     page.click("text=退出登录")
     page.wait_for_url(re.compile(r"/login$"))
@@ -78,10 +79,81 @@ def test_owner_sees_only_their_own_work(page, server):
     password = server.printed(r"演示账号.*的密码：(\S+)")
     sign_in(page, server, "zeren2", password)
     page.wait_for_url(server.url + "/")
-    rows = page.locator("#measures tbody tr")
-    assert rows.count() == 3
-    for text in rows.all_inner_texts():
+    page.click("text=看板")
+    cards = page.locator(".card-measure")
+    assert cards.count() == 3
+    for text in cards.all_inner_texts():
         assert "招商服务局" in text
     assert page.locator("text=用户管理").count() == 0
     page.goto(server.url + "/admin/users")
     assert "没有权限" in page.locator("h1").inner_text()
+
+
+MEASURE = "开展主题党日创新案例评选，形成可复制经验。"
+
+
+def measure_card(page):
+    return page.locator("[id^=measure-]", has_text=MEASURE)
+
+
+def open_measure(page, server):
+    page.goto(server.url + "/board")
+    page.locator(".card-measure", has_text=MEASURE[:20]).click()
+    card = measure_card(page)
+    card.wait_for()
+    return card
+
+
+def act(card, pane, fields=None, files=None, choice=None):
+    """Open an action pane of the measure, fill it in and submit it."""
+    card.get_by_role("button", name=pane, exact=True).click()
+    form = card.locator(".collapse.show form")
+    if choice:
+        form.get_by_label(choice).check()
+    for name, value in (fields or {}).items():
+        form.locator(f"textarea[name$='-{name}']").fill(value)
+    if files:
+        form.locator("input[type=file]").set_input_files(files)
+    form.locator("input[type=submit]").click()
+
+
+def test_a_measure_goes_through_review_return_and_sign_off(browser, server, tmp_path):
+    password = server.printed(r"演示账号.*的密码：(\S+)")
+    evidence = tmp_path / "评选方案.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    owner = browser.new_context(locale="zh-CN").new_page()
+    supervisor = browser.new_context(locale="zh-CN").new_page()
+    sign_in(supervisor, server, "duban", password)
+    supervisor.wait_for_url(server.url + "/")
+    rate_before = supervisor.locator("#completion-rate").inner_text()
+
+    sign_in(owner, server, "zeren1", password)
+    owner.wait_for_url(server.url + "/")
+    assert MEASURE[:20] in owner.locator("#todo").inner_text()
+    card = open_measure(owner, server)
+    card.get_by_role("button", name="签收").click()
+    assert owner.locator(".alert-success").inner_text().strip() == "已签收。"
+    act(measure_card(owner), "填报进展", {"text": "已制定评选方案，正在征集案例。"})
+    assert measure_card(owner).locator(".measure-status").inner_text() == "整改中"
+    act(measure_card(owner), "申请销号", {"note": "已完成评选。"}, files=[str(evidence)])
+    assert measure_card(owner).locator(".measure-status").inner_text() == "待审核"
+    assert "评选方案.pdf" in measure_card(owner).locator(".evidence-list").inner_text()
+
+    supervisor.reload()
+    assert MEASURE[:20] in supervisor.locator("#todo").inner_text()
+    card = open_measure(supervisor, server)
+    act(card, "审核", {"note": "请补充获奖案例汇编。"}, choice="退回整改")
+    assert measure_card(supervisor).locator(".measure-status").inner_text() == "整改中"
+
+    card = open_measure(owner, server)
+    assert "请补充获奖案例汇编。" in card.locator(".timeline").inner_text()
+    act(card, "申请销号", {"note": "已补充案例汇编。"}, files=[str(evidence)])
+    assert measure_card(owner).locator(".measure-status").inner_text() == "待审核"
+
+    card = open_measure(supervisor, server)
+    act(card, "审核", choice="同意销号")
+    assert measure_card(supervisor).locator(".measure-status").inner_text() == "已完成"
+    supervisor.goto(server.url + "/board")
+    assert supervisor.locator("#column-done .card-measure", has_text=MEASURE[:20]).count() == 1
+    supervisor.goto(server.url + "/")
+    assert supervisor.locator("#completion-rate").inner_text() != rate_before

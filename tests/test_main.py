@@ -1,10 +1,11 @@
 """The home page (工作台)."""
+import re
 from datetime import timedelta
 
 from conftest import count_queries
 from rectify.extensions import db
 from rectify.models import MeasureStatus, Person, Role
-from rectify.timeutil import local_today
+from rectify.timeutil import local_today, utcnow
 
 
 def home_queries(app, client):
@@ -26,17 +27,34 @@ def test_home_page_issues_a_fixed_number_of_queries(app, client, session, login_
     assert home_queries(app, client) == few
 
 
-def test_home_page_lists_open_work_first_with_warnings(app, client, session, login_as, make_measure):
-    login_as(Role.SUPERVISOR)
+def todo_texts(page):
+    section = page[page.index('id="todo"'):page.index("</table>", page.index('id="todo"'))]
+    return re.findall(r'#measure-\d+">([^<]+)</a>', section)
+
+
+def test_owner_todo_lists_urgent_and_unacknowledged_work(app, client, session, login_as, make_measure):
+    owner = login_as(Role.OWNER, department="组织人事部", person=True)
     with app.app_context():
         today = local_today()
-    done = make_measure(text="早已完成的措施", status=MeasureStatus.DONE, due_on=today - timedelta(days=30))
-    make_measure(problem=done.problem, text="逾期的措施", status=MeasureStatus.IN_PROGRESS, due_on=today - timedelta(days=2))
-    make_measure(problem=done.problem, text="临期的措施", status=MeasureStatus.NOT_STARTED, due_on=today + timedelta(days=1))
+    mine = dict(owners=[owner.person], unit="组织人事部", acknowledged_at=utcnow())
+    first = make_measure(text="逾期的措施", status=MeasureStatus.IN_PROGRESS, due_on=today - timedelta(days=2), **mine)
+    make_measure(problem=first.problem, text="临期的措施", status=MeasureStatus.IN_PROGRESS, due_on=today + timedelta(days=1), **mine)
+    make_measure(problem=first.problem, text="宽裕的措施", status=MeasureStatus.IN_PROGRESS, due_on=today + timedelta(days=60), **mine)
+    make_measure(problem=first.problem, text="新分派未签收", due_on=today + timedelta(days=60), owners=[owner.person], unit="组织人事部")
+    make_measure(problem=first.problem, text="已完成的措施", status=MeasureStatus.DONE, due_on=today - timedelta(days=9), **mine)
     page = client.get("/").get_data(as_text=True)
-    assert page.index("逾期的措施") < page.index("临期的措施") < page.index("早已完成的措施")
-    assert "逾期2天" in page and "剩余1天" in page
-    assert 'data-count="red">1<' in page and 'data-count="yellow">1<' in page and 'data-count="grey">1<' in page
+    assert todo_texts(page) == ["逾期的措施", "临期的措施", "新分派未签收"]
+    assert "逾期2天" in page and "剩余1天" in page and "未签收" in page
+    assert 'data-count="total">5<' in page and 'id="completion-rate">20.0%<' in page
+
+
+def test_supervisor_todo_is_the_review_queue(client, login_as, make_measure):
+    login_as(Role.SUPERVISOR)
+    first = make_measure(text="待审核的措施", status=MeasureStatus.PENDING_REVIEW)
+    make_measure(problem=first.problem, text="整改中的措施", status=MeasureStatus.IN_PROGRESS)
+    page = client.get("/").get_data(as_text=True)
+    assert todo_texts(page) == ["待审核的措施"]
+    assert "待我审核" in page
 
 
 def test_owner_sees_only_their_scope(client, session, login_as, make_measure):
