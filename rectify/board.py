@@ -2,7 +2,9 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectField, StringField, SubmitField
 
 from . import workflow
 from .admin import department_choices
@@ -15,7 +17,6 @@ from .people import resolve_people, split_names
 from .permissions import can_supervise, require
 from .timeutil import local_today
 from .workflow import WorkflowError
-from wtforms import SelectField, StringField, SubmitField
 
 bp = Blueprint("board", __name__)
 COLUMN_LIMIT = 50
@@ -33,6 +34,23 @@ SORTS = {
     "number": (Problem.batch_id, Problem.position, Measure.position, Measure.id),
     "updated": (Measure.updated_at.desc(), Measure.id.desc()),
 }
+
+
+class MeasurePagination(SelectPagination):
+    """Pages measures by sorting their ids only, then loading that page's rows (a deferred
+    join): a deep page sorts narrow rows instead of whole measures, several times faster."""
+
+    def _query_items(self):
+        select = self._query_args["select"]
+        ids = db.session.scalars(
+            select.with_only_columns(Measure.id).limit(self.per_page).offset(self._query_offset)
+        ).all()
+        rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
+        return [rows[i] for i in ids]
+
+    def _query_count(self):
+        select = self._query_args["select"].with_only_columns(Measure.id).order_by(None)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
 
 
 class AssignForm(Form):
@@ -53,21 +71,29 @@ def _filters_and_choices():
     return filters, choices
 
 
+def _column_ids(base, status):
+    """The first measures of a status column, by deadline, undated ones last: two walks of
+    the (status, due_on) index instead of sorting the whole column."""
+    ids = base.with_only_columns(Measure.id).where(Measure.status == status)
+    dated = ids.where(Measure.due_on.is_not(None)).order_by(Measure.due_on, Measure.id).limit(COLUMN_LIMIT)
+    undated = ids.where(Measure.due_on.is_(None)).order_by(Measure.id).limit(COLUMN_LIMIT)
+    both = sa.union_all(sa.select(dated.subquery()), sa.select(undated.subquery()))
+    return db.session.scalars(both).all()[:COLUMN_LIMIT]
+
+
 @bp.route("/board")
 def board():
     filters, choices = _filters_and_choices()
     today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
     base = filters.select(current_user, today, soon)
     counts = dict(db.session.execute(
-        sa.select(Measure.status, sa.func.count()).join(Measure.problem)
+        sa.select(Measure.status, sa.func.count())
         .where(*filters.conditions(current_user, today, soon)).group_by(Measure.status)
     ).all())
-    columns = []
-    for status in MeasureStatus:
-        cards = db.session.scalars(
-            base.where(Measure.status == status).options(*CARD_LOAD).order_by(*SORTS["due"]).limit(COLUMN_LIMIT)
-        ).all()
-        columns.append((status, cards, counts.get(status, 0)))
+    column_ids = {status: _column_ids(base, status) for status in MeasureStatus}
+    wanted = [i for ids in column_ids.values() for i in ids]
+    cards = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(wanted)).options(*CARD_LOAD))}
+    columns = [(status, [cards[i] for i in ids], counts.get(status, 0)) for status, ids in column_ids.items()]
     return render_template("board/board.html", columns=columns, filters=filters, today=today,
                            due_soon_days=soon, column_limit=COLUMN_LIMIT, **choices)
 
@@ -79,9 +105,12 @@ def measure_list():
     sort = request.args.get("sort", "due")
     if sort not in SORTS:
         sort = "due"
-    page = db.paginate(
-        filters.select(current_user, today, soon).options(*CARD_LOAD).order_by(*SORTS[sort]),
-        per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False,
+    select = filters.select(current_user, today, soon)
+    if sort == "number":
+        select = select.join(Measure.problem)
+    page = MeasurePagination(
+        select=select.order_by(*SORTS[sort]),
+        session=db.session, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False,
     )
     form = AssignForm(formdata=None)
     form.lead_unit_id.choices = department_choices()

@@ -85,3 +85,20 @@ def load_demo_command():
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"已载入演示数据。演示账号 duban、lingdao、zeren1、zeren2、chakan 的密码：{password}")
+
+
+@demo_cli.command("generate")
+@click.option("--problems", type=click.IntRange(1, 1_000_000), required=True, help="问题数（每个问题 3 项措施）")
+@click.option("--seed", type=int, default=2023, show_default=True, help="随机种子（相同种子生成相同数据）")
+def generate_command(problems, seed):
+    """生成大量仿真数据（用于性能测试和试用）。"""
+    import time
+
+    from .generate import generate
+    from .timeutil import local_today
+
+    started = time.perf_counter()
+    counts = generate(problems, local_today(), seed=seed)
+    db.session.commit()
+    summary = "，".join(f"{key} {value}" for key, value in counts.items())
+    click.echo(f"已生成：{summary}（用时 {time.perf_counter() - started:.1f} 秒）")

@@ -72,18 +72,20 @@ class MeasureFilters:
         return bool(self.to_args())
 
     def conditions(self, user: User, today: date, due_soon_days: int) -> list:
+        """Conditions on Measure alone (problems enter through subqueries, never a join)."""
         conditions = [measure_scope(user)]
         if not (self.deleted and can_supervise(user)):
-            conditions += [Measure.deleted_at.is_(None), Problem.deleted_at.is_(None)]
+            conditions += live_conditions()
         if self.batch is not None:
-            conditions.append(Problem.batch_id == self.batch)
+            conditions.append(Measure.problem_id.in_(sa.select(Problem.id).where(Problem.batch_id == self.batch)))
         if self.kind is not None:
-            conditions.append(Problem.batch_id.in_(sa.select(Batch.id).where(Batch.kind == self.kind)))
+            conditions.append(Measure.problem_id.in_(
+                sa.select(Problem.id).join(Problem.batch).where(Batch.kind == self.kind)))
         if self.unit is not None:
             conditions.append(Measure.lead_unit_id == self.unit)
         if self.leader:
             named = Person.name == self.leader
-            conditions.append(sa.or_(Measure.leaders.any(named), Problem.leaders.any(named)))
+            conditions.append(sa.or_(Measure.leaders.any(named), Measure.problem.has(Problem.leaders.any(named))))
         if self.person:
             conditions.append(Measure.owners.any(Person.name == self.person))
         if self.status is not None:
@@ -93,10 +95,20 @@ class MeasureFilters:
         if self.overdue:
             conditions.append(warning_clause(Warning.RED, today, due_soon_days))
         if self.q:
-            conditions.append(sa.or_(Measure.text.contains(self.q, autoescape=True),
-                                     Problem.description.contains(self.q, autoescape=True)))
+            conditions.append(sa.or_(
+                Measure.text.contains(self.q, autoescape=True),
+                Measure.problem_id.in_(sa.select(Problem.id).where(Problem.description.contains(self.q, autoescape=True))),
+            ))
         return conditions
 
     def select(self, user: User, today: date, due_soon_days: int):
         """SELECT the measures matching these filters that ``user`` may see."""
-        return sa.select(Measure).join(Measure.problem).where(*self.conditions(user, today, due_soon_days))
+        return sa.select(Measure).where(*self.conditions(user, today, due_soon_days))
+
+
+def live_conditions() -> list:
+    """Not deleted, and not under a deleted problem."""
+    return [
+        Measure.deleted_at.is_(None),
+        Measure.problem_id.not_in(sa.select(Problem.id).where(Problem.deleted_at.is_not(None))),
+    ]

@@ -4,13 +4,13 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .batches import batch_progress
 from .extensions import db
+from .filters import live_conditions
 from .models import (
     Batch, Department, ExtensionRequest, ExtensionStatus, Measure, MeasureStatus, Problem, Role, Warning,
 )
 from .permissions import can_supervise, measure_scope, work_scope
-from .status import ACTIVE, FINISHED, warning_clause
+from .status import ACTIVE, warning_clause
 from .timeutil import local_today
 
 bp = Blueprint("main", __name__)
@@ -23,15 +23,35 @@ CARD_LOAD = (
 
 
 def live(query):
-    return query.join(Measure.problem).where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None))
+    return query.join(Measure.problem).where(*live_conditions())
 
 
-def _colour_counts(user, today, soon):
-    columns = [sa.func.coalesce(sa.func.sum(sa.case((warning_clause(c, today, soon), 1), else_=0)), 0) for c in Warning]
-    total, *counts = db.session.execute(
-        live(sa.select(sa.func.count(Measure.id), *columns).select_from(Measure)).where(measure_scope(user))
-    ).one()
-    return total, dict(zip(Warning, counts))
+def _tallies(user, today, soon):
+    """Count the visible measures by colour, per (batch, lead unit), in one scan of the table.
+
+    The dashboard's totals, its per-batch and its per-unit tables are all sums of these rows.
+    """
+    colours = [sa.func.sum(sa.case((warning_clause(c, today, soon), 1), else_=0)) for c in Warning]
+    rows = db.session.execute(
+        live(sa.select(Problem.batch_id, Measure.lead_unit_id, sa.func.count(Measure.id), *colours)
+             .select_from(Measure))
+        .where(measure_scope(user)).group_by(Problem.batch_id, Measure.lead_unit_id)
+    ).all()
+    return [(batch_id, unit_id, total, dict(zip(Warning, (c or 0 for c in counts))))
+            for batch_id, unit_id, total, *counts in rows]
+
+
+def _summaries(tallies, key):
+    """Sum tallies by ``key`` (0: batch, 1: unit) into measures, done, overdue and rate."""
+    sums = {}
+    for row in tallies:
+        entry = sums.setdefault(row[key], {"measures": 0, "done": 0, "overdue": 0})
+        entry["measures"] += row[2]
+        entry["done"] += row[3][Warning.GREY]
+        entry["overdue"] += row[3][Warning.RED]
+    for entry in sums.values():
+        entry["rate"] = round(100 * entry["done"] / entry["measures"], 1) if entry["measures"] else 0.0
+    return sums
 
 
 def _todo(user, today, soon):
@@ -52,22 +72,12 @@ def _todo(user, today, soon):
     ).all()
 
 
-def _by_unit(user, today):
-    done = sa.func.sum(sa.case((Measure.status.in_(FINISHED), 1), else_=0))
-    overdue = sa.func.sum(sa.case((sa.and_(Measure.status.in_(ACTIVE), Measure.due_on < today), 1), else_=0))
-    rows = db.session.execute(
-        live(sa.select(Department.name, sa.func.count(Measure.id), done, overdue).select_from(Measure))
-        .outerjoin(Department, Department.id == Measure.lead_unit_id)
-        .where(measure_scope(user)).group_by(Department.name).order_by(Department.name)
-    ).all()
-    return [dict(unit=name or "未定", measures=total, done=d or 0, overdue=o or 0,
-                 rate=round(100 * (d or 0) / total, 1) if total else 0.0) for name, total, d, o in rows]
-
-
 @bp.route("/")
 def index():
     today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
-    total, counts = _colour_counts(current_user, today, soon)
+    tallies = _tallies(current_user, today, soon)
+    total = sum(row[2] for row in tallies)
+    counts = {colour: sum(row[3][colour] for row in tallies) for colour in Warning}
     supervisor = can_supervise(current_user)
     extensions = []
     if supervisor:
@@ -76,8 +86,11 @@ def index():
             .options(joinedload(ExtensionRequest.measure), joinedload(ExtensionRequest.requested_by))
             .order_by(ExtensionRequest.requested_at).limit(TODO_ROWS)
         ).all()
-    progress = batch_progress(current_user, today)
+    progress = _summaries(tallies, 0)
     batches = db.session.scalars(sa.select(Batch).where(Batch.id.in_(list(progress) or [0])).order_by(Batch.id)).all()
+    unit_names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    units = sorted(({"unit": unit_names.get(unit_id, "未定"), **entry}
+                    for unit_id, entry in _summaries(tallies, 1).items()), key=lambda u: u["unit"])
     done = counts[Warning.GREY]
     return render_template(
         "main/index.html",
@@ -89,7 +102,13 @@ def index():
         supervisor=supervisor,
         batches=batches,
         progress=progress,
-        units=_by_unit(current_user, today),
+        units=units,
         today=today,
         due_soon_days=soon,
     )
+
+
+@bp.route("/healthz")
+def health():
+    """For load balancers and monitoring: answers without touching the database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

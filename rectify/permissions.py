@@ -19,7 +19,7 @@ from .models import Department, Measure, Person, Problem, Role, User
 
 SUPERVISING = (Role.ADMIN, Role.SUPERVISOR)
 SEEING_EVERYTHING = (Role.ADMIN, Role.SUPERVISOR, Role.VIEWER)
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "main.health"}
 
 
 def can_manage_users(user: User) -> bool:

@@ -27,6 +27,7 @@ PUBLIC = {ANONYMOUS, *Role}
 ROUTES = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "auth.login": ("GET", "/login", PUBLIC),
+    "main.health": ("GET", "/healthz", PUBLIC),
     "auth.logout": ("POST", "/logout", SIGNED_IN),
     "auth.change_password": ("GET", "/account/password", SIGNED_IN),
     "main.index": ("GET", "/", SIGNED_IN),

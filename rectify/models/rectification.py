@@ -61,7 +61,7 @@ class Problem(db.Model):
     lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[Optional[datetime]]
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(index=True)
 
     batch: Mapped[Batch] = relationship(back_populates="problems")
     lead_unit: Mapped[Optional[Department]] = relationship()
@@ -106,6 +106,12 @@ class Measure(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The board walks each status column in deadline order.
+        sa.Index("ix_measure_status_due_on", "status", "due_on"),
+        # Counting live measures by status reads this index alone, not the wide rows.
+        sa.Index("ix_measure_deleted_at_status", "deleted_at", "status", "problem_id"),
+    )
 
     problem: Mapped[Problem] = relationship(back_populates="measures")
     lead_unit: Mapped[Optional[Department]] = relationship()

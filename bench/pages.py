@@ -1,0 +1,100 @@
+"""Page speed with a large data set, against a trivial endpoint of the same server.
+
+    python bench/pages.py                      # SQLite, 100,002 measures
+    python bench/pages.py --postgres           # PostgreSQL (a new schema, dropped afterwards)
+    python bench/pages.py --problems 3334      # smaller
+
+It builds a fresh instance, generates the data (`flask demo generate`), starts the real
+server (`python app.py`, waitress), signs in as a supervisor (who sees everything, the
+heaviest case) and times each page with one client, sequentially. Each page's requests/s
+is printed as a ratio to /healthz, a trivial endpoint served by the same server in the
+same run. Not a test: run it by hand; the issue note records the figures.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from live_server import Browserless, LiveServer  # noqa: E402
+
+POSTGRES = os.environ.get("RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "Bench2023pass"
+
+
+def flask(env, *args):
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def timed(client, path, count):
+    for _ in range(3):
+        client.get(path)
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status, _, _ = client.get(path)
+        samples.append(time.perf_counter() - started)
+        assert status == 200, (path, status)
+    samples.sort()
+    return {"rps": count / sum(samples), "p50": statistics.median(samples) * 1000,
+            "p95": samples[int(len(samples) * 0.95) - 1] * 1000}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--problems", type=int, default=33334)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+
+    instance = Path(tempfile.mkdtemp(prefix="rectify-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_")}
+    env["RECTIFY_INSTANCE"] = str(instance)
+    schema = None
+    if args.postgres:
+        import psycopg
+
+        schema = f"rectify_bench_{uuid.uuid4().hex[:8]}"
+        admin = psycopg.connect(POSTGRES.replace("+psycopg", ""), autocommit=True)
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        env["DATABASE_URL"] = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    try:
+        flask(env, "db", "upgrade")
+        started = time.perf_counter()
+        flask(env, "demo", "generate", "--problems", str(args.problems))
+        print(f"generated {args.problems * 3} measures in {time.perf_counter() - started:.1f} s")
+        flask(env, "users", "add", "bench", "--name", "压测督办员", "--role", "supervisor", "--password", PASSWORD)
+        with LiveServer(instance, database_url=env.get("DATABASE_URL")) as server:
+            client = Browserless(server.url)
+            assert client.submit("/login", {"username": "bench", "password": PASSWORD})[0] == 302
+            deep = max(1, int(args.problems * 3 * 0.4 / 50 * 0.9))
+            pages = {
+                "trivial /healthz": "/healthz",
+                "dashboard /": "/",
+                "board /board": "/board",
+                "board filtered": "/board?status=in_progress&q=%E5%8F%B0%E8%B4%A6",  # q=台账
+                "list page 1 (filtered)": "/list?status=in_progress",
+                f"list page {deep} (filtered)": f"/list?status=in_progress&page={deep}",
+                "ticket /problems/N": f"/problems/{args.problems // 2}",
+            }
+            results = {name: timed(client, path, args.requests) for name, path in pages.items()}
+        base = results["trivial /healthz"]["rps"]
+        backend = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"\n{backend}, {args.problems * 3} measures, {args.requests} sequential requests per page, one client")
+        print(f"{'page':32} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8}")
+        for name, r in results.items():
+            print(f"{name:32} {r['rps']:8.1f} {r['rps'] / base:7.3f} {r['p50']:8.1f} {r['p95']:8.1f}")
+    finally:
+        if schema:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()
