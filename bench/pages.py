@@ -12,6 +12,7 @@ same run. Not a test: run it by hand; the issue note records the figures.
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,6 +93,7 @@ def main():
         for name, r in results.items():
             print(f"{name:32} {r['rps']:8.1f} {r['rps'] / base:7.3f} {r['p50']:8.1f} {r['p95']:8.1f}")
     finally:
+        shutil.rmtree(instance, ignore_errors=True)
         if schema:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 

@@ -4,8 +4,8 @@ from typing import Optional
 import flask_migrate
 from sqlalchemy import func, select
 
-from .models import Role, User
 from .extensions import db
+from .models import Role, User
 from .users_ops import create_user, generate_password
 
 

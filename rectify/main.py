@@ -5,9 +5,16 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
-from .filters import live_conditions
 from .models import (
-    Batch, Department, ExtensionRequest, ExtensionStatus, Measure, MeasureStatus, Problem, Role, Warning,
+    Batch,
+    Department,
+    ExtensionRequest,
+    ExtensionStatus,
+    Measure,
+    MeasureStatus,
+    Problem,
+    Role,
+    Warning,
 )
 from .permissions import can_supervise, measure_scope, work_scope
 from .status import ACTIVE, warning_clause
@@ -23,7 +30,15 @@ CARD_LOAD = (
 
 
 def live(query):
-    return query.join(Measure.problem).where(*live_conditions())
+    """Live measures, joined to their problem (the dashboard groups by batch).
+
+    ``+ 0`` keeps SQLite from walking problems and fetching measures by index one by one:
+    scanning the measure table in order is twice as fast here. PostgreSQL hash-joins anyway.
+    """
+    return (
+        query.join(Problem, Problem.id == Measure.problem_id + 0)
+        .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None))
+    )
 
 
 def _tallies(user, today, soon):

@@ -11,8 +11,8 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from .forms import Form
 from .models import SourceKind

@@ -3,8 +3,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD
 from rectify.models import AuditLog, Role, User
+
+from conftest import PASSWORD
 
 
 def test_login_page_is_chinese(client):

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import count_queries
 from rectify.extensions import db
 from rectify.models import AuditLog, Batch, Measure, MeasureStatus, Person, Problem, Role, SourceKind
 from rectify.timeutil import local_today
+
+from conftest import count_queries
 
 S = MeasureStatus
 

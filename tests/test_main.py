@@ -2,10 +2,11 @@
 import re
 from datetime import timedelta
 
-from conftest import count_queries
 from rectify.extensions import db
 from rectify.models import MeasureStatus, Person, Role
 from rectify.timeutil import local_today, utcnow
+
+from conftest import count_queries
 
 
 def home_queries(app, client):

@@ -6,9 +6,18 @@ import pytest
 import sqlalchemy as sa
 
 from rectify import evidence
-
 from rectify.models import (
-    AuditLog, Batch, Department, Evidence, ExtensionRequest, Measure, Person, Problem, ProgressUpdate, Role, SourceKind,
+    AuditLog,
+    Batch,
+    Department,
+    Evidence,
+    ExtensionRequest,
+    Measure,
+    Person,
+    Problem,
+    ProgressUpdate,
+    Role,
+    SourceKind,
     User,
 )
 from rectify.permissions import can_comment, can_view_measure, can_work_on, measure_scope

@@ -7,7 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from rectify.models import (
-    AuditLog, Evidence, ExtensionRequest, ExtensionStatus, Measure, MeasureStatus, ProgressUpdate, Role, UpdateKind,
+    AuditLog,
+    Evidence,
+    ExtensionRequest,
+    ExtensionStatus,
+    Measure,
+    MeasureStatus,
+    ProgressUpdate,
+    Role,
+    UpdateKind,
 )
 
 S = MeasureStatus

@@ -10,6 +10,7 @@ from ..timeutil import utcnow
 from .enums import MeasureStatus, SourceKind, enum_column_type
 from .org import Department, Person, User
 
+
 def _link_table(name: str, owner: str, target: str) -> sa.Table:
     """A many-to-many table: rows go when their ``owner`` row goes, never their ``target``."""
     return sa.Table(

@@ -6,8 +6,6 @@ Create Date: 2026-11-28 04:02:01.553389
 
 """
 from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
 revision = '0002'
