@@ -4,16 +4,18 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Role, User
+from .models import Role, SourceKind, User
 from .users_ops import UserError, create_user, find_or_create_department
 
 users_cli = AppGroup("users", help="管理用户账号。")
+findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
 demo_cli = AppGroup("demo", help="演示数据。")
 
 
 def register(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(findings_cli)
 
 
 def _check_password(ctx, param, value):
@@ -102,3 +104,39 @@ def generate_command(problems, seed):
     db.session.commit()
     summary = "，".join(f"{key} {value}" for key, value in counts.items())
     click.echo(f"已生成：{summary}（用时 {time.perf_counter() - started:.1f} 秒）")
+
+
+@findings_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch", "title", help="批次名称（默认：文件名）；已有同名批次时更新该批次")
+@click.option("--kind", type=click.Choice([k.label for k in SourceKind]), default="其他", show_default=True, help="来源")
+@click.option("--feedback-date", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期 YYYY-MM-DD（推定未写年份的时限）")
+@click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
+    """导入问题清单 FILE（.xlsx/.xls/.ods）。退出码：0 已导入（或 --dry-run 检查通过），1 被拒绝，2 用法错误。"""
+    import json
+    from pathlib import Path
+
+    from .importer import BatchSpec, import_findings
+
+    path = Path(file)
+    spec = BatchSpec(title=(title or path.stem).strip(), kind=SourceKind.from_label(kind),
+                     feedback_on=feedback_date.date() if feedback_date else None)
+    report = import_findings(path.read_bytes(), path.name, spec, by=None)
+    if report.errors or dry_run:
+        db.session.rollback()
+        report.imported = False
+    else:
+        db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, default=str))
+    else:
+        for finding in report.errors:
+            click.echo(f"错误：{finding}", err=True)
+        for finding in report.warnings:
+            click.echo(f"提示：{finding}")
+        verdict = "已导入" if report.imported else ("检查通过（未写入）" if not report.errors else "未导入")
+        click.echo(f"{verdict}：批次“{report.batch}”，问题 {report.problems} 个，措施 {report.measures} 项；"
+                   f"新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}。")
+    raise SystemExit(1 if report.errors else 0)

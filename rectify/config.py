@@ -30,6 +30,9 @@ class Defaults:
     RECTIFY_MAX_REQUEST_MB = 100
     # Largest evidence file (佐证材料), in megabytes.
     RECTIFY_EVIDENCE_MAX_MB = 50
+    # Largest workbook accepted for import, in megabytes, and most rows in one sheet.
+    RECTIFY_IMPORT_MAX_MB = 20
+    RECTIFY_IMPORT_MAX_ROWS = 50000
     # Failed logins allowed per client address and user name (Flask-Limiter syntax).
     RECTIFY_LOGIN_RATE_LIMIT = "10 per 15 minutes"
     # Where the login throttle keeps its counters; memory:// is per process.

@@ -1,0 +1,49 @@
+"""Excel import of inspection findings: parse → validate everything → write once.
+
+``import_findings`` reads the file, collects every error and warning with its sheet, row and
+column, and writes only when there is no error. The caller commits (or, for a dry run or a
+refusal, rolls back): nothing is ever half-imported.
+"""
+from datetime import date
+from typing import Optional
+
+from flask import current_app
+
+from ..models import User
+from ..timeutil import local_today
+from .parser import parse_workbook
+from .reader import check_file, read_sheets
+from .report import Finding, ImportRefused, Report
+from .writer import BatchSpec, find_batch, write
+
+__all__ = ["BatchSpec", "Report", "import_findings"]
+
+
+def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User]) -> Report:
+    """Parse and validate the workbook; when it has no error, write it (uncommitted)."""
+    report = Report(batch=spec.title)
+    config = current_app.config
+    try:
+        extension = check_file(data, filename, config["RECTIFY_IMPORT_MAX_MB"])
+        sheets = read_sheets(data, filename, extension, config["RECTIFY_IMPORT_MAX_ROWS"])
+        problems = parse_workbook(sheets, _reference_date(spec), report)
+    except ImportRefused as refused:
+        report.errors.append(Finding(None, None, None, str(refused)))
+        return report
+    report.problems = len(problems)
+    report.measures = sum(len(p.measures) for p in problems)
+    if not problems and not report.errors:
+        report.errors.append(Finding(None, None, None, "表格中没有找到任何问题。"))
+    if report.errors:
+        return report
+    write(problems, spec, by, report)
+    report.imported = True
+    return report
+
+
+def _reference_date(spec: BatchSpec) -> date:
+    """The date a deadline without a year is read from: the batch's feedback date, else today."""
+    if spec.feedback_on:
+        return spec.feedback_on
+    batch = find_batch(spec)
+    return (batch.feedback_on if batch and batch.feedback_on else None) or local_today()

@@ -1,0 +1,61 @@
+"""What an import found: errors and warnings by sheet, row and column, and the counts."""
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+from openpyxl.utils import get_column_letter
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be imported (wrong type, encrypted, too large, no table)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    sheet: Optional[str]
+    row: Optional[int]  # 1-based, as Excel shows it
+    column: Optional[str]  # a letter, as Excel shows it
+    message: str
+
+    def __str__(self) -> str:
+        where = "，".join(part for part in (
+            f"工作表“{self.sheet}”" if self.sheet else "",
+            f"第 {self.row} 行" if self.row else "",
+            f"{self.column} 列" if self.column else "",
+        ) if part)
+        return f"{where}：{self.message}" if where else self.message
+
+
+@dataclass
+class Report:
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    sheets: list[dict] = field(default_factory=list)
+    created: dict = field(default_factory=lambda: {"problems": 0, "measures": 0, "units": 0, "people": 0})
+    updated: dict = field(default_factory=lambda: {"problems": 0, "measures": 0})
+    unchanged: dict = field(default_factory=lambda: {"problems": 0, "measures": 0})
+    batch: Optional[str] = None
+    problems: int = 0
+    measures: int = 0
+    imported: bool = False
+
+    def error(self, sheet, row_index, column_index, message):
+        self.errors.append(_finding(sheet, row_index, column_index, message))
+
+    def warn(self, sheet, row_index, column_index, message):
+        self.warnings.append(_finding(sheet, row_index, column_index, message))
+
+    def as_json(self) -> dict:
+        return {
+            "batch": self.batch, "problems": self.problems, "measures": self.measures, "imported": self.imported,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "sheets": self.sheets,
+            "warnings": [asdict(w) for w in self.warnings], "errors": [asdict(e) for e in self.errors],
+        }
+
+
+def _finding(sheet, row_index, column_index, message) -> Finding:
+    return Finding(
+        sheet,
+        row_index + 1 if row_index is not None else None,
+        get_column_letter(column_index + 1) if column_index is not None else None,
+        message,
+    )
