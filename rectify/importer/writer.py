@@ -16,7 +16,17 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
-from ..models import Batch, Department, Measure, MeasureStatus, Person, Problem, ProgressUpdate, SourceKind, User
+from ..models import (
+    Batch,
+    Department,
+    Measure,
+    MeasureStatus,
+    Person,
+    Problem,
+    ProgressUpdate,
+    SourceKind,
+    User,
+)
 from ..people import resolve_people
 from .parser import ParsedMeasure, ParsedProblem
 from .report import Report
@@ -58,6 +68,7 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
         )
     }
     position = len(existing)
+    new_problems, new_measures = [], []
     for parsed in problems:
         problem = existing.get((_key(parsed.number), _key(parsed.description)))
         if problem is None:
@@ -65,6 +76,7 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
             problem = Problem(batch=batch, position=position, number=parsed.number, description=parsed.description)
             db.session.add(problem)
             report.created["problems"] += 1
+            new_problems.append(problem)
             changed = True
         else:
             changed = False
@@ -74,7 +86,14 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
         measures_changed = False
         known = {_key(m.text): m for m in problem.measures if m.deleted_at is None}
         for order, item in enumerate(parsed.measures, start=1):
-            measures_changed |= _write_measure(problem, known.get(_key(item.text)), item, order, units, people, by, report)
+            measure = known.get(_key(item.text))
+            if measure is None:
+                measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED)
+                db.session.add(measure)
+                new_measures.append(measure)
+                report.created["measures"] += 1
+                measures_changed = True
+            measures_changed |= _write_measure(measure, item, order, units, people, by, report)
         if problem.id is not None and not changed and not measures_changed:
             report.unchanged["problems"] += 1
         elif problem.id is not None and problem not in db.session.new:
@@ -82,6 +101,7 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
     report.problems = len(problems)
     report.measures = sum(len(p.measures) for p in problems)
     db.session.flush()
+    report.created_ids = {"problems": [p.id for p in new_problems], "measures": [m.id for m in new_measures]}
     audit.record(by, "import", batch, {"import": [None, {
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged}]})
     return batch
@@ -97,7 +117,8 @@ def _assign(obj, fields: dict) -> bool:
     return changed
 
 
-def _write_measure(problem, measure, item: ParsedMeasure, order, units, people, by, report) -> bool:
+def _write_measure(measure, item: ParsedMeasure, order, units, people, by, report) -> bool:
+    """Set the measure's fields from the sheet; True when an existing measure changed."""
     fields = dict(
         position=order, goal=item.goal, lead_unit=units.get(item.unit),
         cooperating_units=[units[u] for u in item.cooperating if u in units],
@@ -105,19 +126,12 @@ def _write_measure(problem, measure, item: ParsedMeasure, order, units, people, 
         due_on=item.deadline.due_on, deadline_text=(item.deadline.text or None) and item.deadline.text[:100],
         is_immediate=item.deadline.is_immediate, is_long_term=item.deadline.is_long_term,
     )
-    if measure is None:
-        measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED, **fields)
-        db.session.add(measure)
-        report.created["measures"] += 1
-        changed = True
-    else:
-        if item.status is not None and item.status is not measure.status:
-            fields["status"] = item.status
-        changed = _assign(measure, fields)
-        if changed:
-            report.updated["measures"] += 1
-        else:
-            report.unchanged["measures"] += 1
+    is_new = measure.id is None
+    if not is_new and item.status is not None and item.status is not measure.status:
+        fields["status"] = item.status
+    changed = _assign(measure, fields) and not is_new
+    if not is_new:
+        (report.updated if changed else report.unchanged)["measures"] += 1
     if item.progress and not _has_progress(measure, item.progress):
         db.session.add(ProgressUpdate(measure=measure, text=item.progress, author=by))
     return changed

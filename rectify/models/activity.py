@@ -9,7 +9,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .enums import ExtensionStatus, UpdateKind, enum_column_type
 from .org import User
-from .rectification import Measure
+from .rectification import Batch, Measure
 
 
 class ProgressUpdate(db.Model):
@@ -105,3 +105,24 @@ class AuditLog(db.Model):
     actor: Mapped[Optional[User]] = relationship()
 
     __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)
+
+
+class ImportRecord(db.Model):
+    """One import of a findings workbook: who, when, which file, what it did; undoable
+    while nothing it created has been worked on."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    problems: Mapped[int] = mapped_column(default=0)
+    measures: Mapped[int] = mapped_column(default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # created / updated / unchanged
+    created_ids: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # {"problems": [...], "measures": [...]}
+    undone_at: Mapped[Optional[datetime]]
+
+    batch: Mapped["Batch"] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()

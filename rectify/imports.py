@@ -1,0 +1,221 @@
+"""导入: upload a findings workbook, preview what it will do, confirm; history and undo."""
+import hashlib
+import io
+import secrets
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from . import audit
+from .evidence import EvidenceError, clean_filename
+from .extensions import db
+from .forms import EmptyForm, Form
+from .importer import BatchSpec, import_findings
+from .importer.workbooks import build_template, mark_errors
+from .models import (
+    Batch,
+    Evidence,
+    ExtensionRequest,
+    ImportRecord,
+    Measure,
+    Problem,
+    ProgressUpdate,
+    SourceKind,
+)
+from .permissions import can_supervise, require
+from .timeutil import utcnow
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+PENDING_HOURS = 24
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+def supervisors_only():
+    require(can_supervise(current_user))
+
+
+class UploadForm(Form):
+    file = FileField("问题清单（.xlsx、.xls、.ods）")
+    title = StringField("导入到批次", validators=[DataRequired("请填写批次名称。"), Length(max=200)])
+    kind = SelectField("来源", choices=SourceKind.choices())
+    feedback_on = DateField("反馈日期（用于推定未写年份的时限）", validators=[Optional()])
+    submit = SubmitField("上传并预览")
+
+
+class ConfirmForm(Form):
+    token = HiddenField()
+    filename = HiddenField()
+    title = HiddenField()
+    kind = HiddenField()
+    feedback_on = HiddenField()
+    submit = SubmitField("确认导入")
+
+
+def _pending_dir() -> Path:
+    folder = Path(current_app.instance_path) / "imports" / "pending"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pending_path(token) -> Path:
+    token = token or ""
+    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
+        abort(404, description="上传的文件已失效，请重新上传。")
+    return _pending_dir() / token
+
+
+def _purge_old_uploads() -> None:
+    limit = time.time() - PENDING_HOURS * 3600
+    for path in _pending_dir().iterdir():
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _spec(title, kind, feedback_on) -> BatchSpec:
+    return BatchSpec(title.strip(), SourceKind(kind), feedback_on)
+
+
+def _history():
+    return db.session.scalars(
+        sa.select(ImportRecord).options(sa.orm.joinedload(ImportRecord.batch), sa.orm.joinedload(ImportRecord.created_by))
+        .order_by(ImportRecord.created_at.desc()).limit(50)
+    ).all()
+
+
+def _index(form, status=200):
+    titles = db.session.scalars(sa.select(Batch.title).order_by(Batch.created_at.desc())).all()
+    return render_template("imports/index.html", form=form, records=_history(), titles=titles,
+                           button=EmptyForm(formdata=None)), status
+
+
+@bp.route("/", methods=["GET"])
+def index():
+    return _index(UploadForm(formdata=None))
+
+
+@bp.route("/", methods=["POST"])
+def upload():
+    form = UploadForm()
+    upload = form.file.data
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        if upload is None or not getattr(upload, "filename", ""):
+            form.file.errors = [*form.file.errors, "请选择要导入的文件。"]
+        return _index(form, 400)
+    try:
+        filename = clean_filename(upload.filename)
+    except EvidenceError as error:
+        form.file.errors = [str(error)]
+        return _index(form, 400)
+    _purge_old_uploads()
+    data = upload.read()
+    token = secrets.token_hex(16)
+    _pending_path(token).write_bytes(data)
+    spec = _spec(form.title.data, form.kind.data, form.feedback_on.data)
+    report = import_findings(data, filename, spec, by=current_user._get_current_object())
+    db.session.rollback()  # a preview writes nothing
+    confirm = ConfirmForm(formdata=None, token=token, filename=filename, title=spec.title, kind=spec.kind.value,
+                          feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
+    markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.row for e in report.errors)
+    return render_template("imports/preview.html", report=report, confirm=confirm, filename=filename,
+                           token=token, markable=markable, spec=spec), 400 if report.errors else 200
+
+
+@bp.route("/confirm", methods=["POST"])
+def confirm():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _pending_path(form.token.data)
+    if not path.exists():
+        abort(404, description="上传的文件已失效，请重新上传。")
+    data = path.read_bytes()
+    try:
+        filename = clean_filename(form.filename.data)
+        kind = SourceKind(form.kind.data)
+        feedback_on = date.fromisoformat(form.feedback_on.data) if form.feedback_on.data else None
+    except (EvidenceError, ValueError):
+        abort(400)
+    user = current_user._get_current_object()
+    report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user)
+    if report.errors:
+        db.session.rollback()
+        flash("文件已有错误，未导入。请重新上传并查看预览。", "danger")
+        return redirect(url_for("imports.index"))
+    batch = db.session.scalar(sa.select(Batch).where(Batch.title == report.batch))
+    record = ImportRecord(batch=batch, filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                          created_by=user, problems=report.problems, measures=report.measures,
+                          summary={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+                          created_ids=report.created_ids)
+    db.session.add(record)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"已导入“{filename}”：新建问题 {report.created['problems']} 个、措施 {report.created['measures']} 项，"
+          f"更新措施 {report.updated['measures']} 项，未变 {report.unchanged['measures']} 项。", "success")
+    return redirect(url_for("board.board", batch=batch.id))
+
+
+def _worked_on(measure_ids) -> bool:
+    """Whether anyone has touched what an import created (then it can no longer be undone)."""
+    if not measure_ids:
+        return False
+    touched = sa.or_(Measure.version > 1, Measure.acknowledged_at.is_not(None), Measure.deleted_at.is_not(None))
+    checks = [
+        sa.select(Measure.id).where(Measure.id.in_(measure_ids), touched),
+        sa.select(Evidence.id).where(Evidence.measure_id.in_(measure_ids)),
+        sa.select(ExtensionRequest.id).where(ExtensionRequest.measure_id.in_(measure_ids)),
+        sa.select(ProgressUpdate.id).where(ProgressUpdate.measure_id.in_(measure_ids), ProgressUpdate.author_id.is_not(None),
+                                           ProgressUpdate.author_id != sa.literal(current_user.id)),
+    ]
+    return any(db.session.scalar(check.limit(1)) is not None for check in checks)
+
+
+@bp.route("/<int:record_id>/undo", methods=["POST"])
+def undo(record_id):
+    record = db.get_or_404(ImportRecord, record_id, description="未找到该导入记录。")
+    EmptyForm().validate_on_submit()
+    measure_ids = record.created_ids.get("measures", [])
+    if record.undone_at is not None:
+        flash("该次导入已撤销。", "warning")
+        return _index(UploadForm(formdata=None), 409)
+    if _worked_on(measure_ids):
+        flash("该次导入新建的措施已有人签收、填报或修改，不能撤销。", "danger")
+        return _index(UploadForm(formdata=None), 409)
+    for update in db.session.scalars(sa.select(ProgressUpdate).where(ProgressUpdate.measure_id.in_(measure_ids or [0]))):
+        db.session.delete(update)
+    for measure in db.session.scalars(sa.select(Measure).where(Measure.id.in_(measure_ids or [0]))):
+        db.session.delete(measure)
+    db.session.flush()
+    for problem in db.session.scalars(sa.select(Problem).where(Problem.id.in_(record.created_ids.get("problems") or [0]))):
+        if not problem.measures:
+            db.session.delete(problem)
+    record.undone_at = utcnow()
+    audit.record(current_user, "undo_import", record.batch, {"import": [record.filename, None]})
+    db.session.commit()
+    flash(f"已撤销“{record.filename}”的导入：删除新建措施 {len(measure_ids)} 项（更新过的已有措施不回退）。", "success")
+    return redirect(url_for("imports.index"))
+
+
+@bp.route("/template.xlsx")
+def template():
+    return send_file(io.BytesIO(build_template()), mimetype=XLSX, as_attachment=True,
+                     download_name="整改台账标准模板.xlsx")
+
+
+@bp.route("/marked/<token>")
+def marked(token):
+    """The refused workbook back, with each bad cell filled and its reason in a comment."""
+    path = _pending_path(token)
+    if not path.exists():
+        abort(404, description="上传的文件已失效，请重新上传。")
+    data = path.read_bytes()
+    report = import_findings(data, "标注.xlsx", BatchSpec("（预览）"), by=None)
+    db.session.rollback()
+    return send_file(io.BytesIO(mark_errors(data, report.errors)), mimetype=XLSX, as_attachment=True,
+                     download_name="问题清单（已标注错误）.xlsx")

@@ -1,0 +1,97 @@
+"""The import pages: upload → preview (writes nothing) → confirm → history → undo."""
+import io
+import re
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+import ledgers
+from rectify.models import ImportRecord, Measure, MeasureStatus, Problem, Role
+
+
+def upload(client, data, filename="巡察反馈台账.xlsx", **fields):
+    form = {"title": "县委第三巡察组反馈意见整改", "kind": "xuncha", "feedback_on": "2023-03-15",
+            "file": (io.BytesIO(data), filename), **fields}
+    return client.post("/imports/", data=form, content_type="multipart/form-data")
+
+
+def count(session, model):
+    session.expire_all()
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def confirm_fields(page):
+    return {name: value for name, value in re.findall(r'name="(token|filename|title|kind|feedback_on)" type="hidden" value="([^"]*)"', page)}
+
+
+def test_preview_writes_nothing_then_confirm_imports(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    preview = upload(client, ledgers.messy_ledger())
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "将新建问题 3 个、措施 5 项" in page and "未写年份" in page
+    assert count(session, Measure) == 0
+    done = client.post("/imports/confirm", data=confirm_fields(page))
+    assert done.status_code == 302 and "/board?batch=" in done.location
+    assert count(session, Measure) == 5
+    record = session.scalar(sa.select(ImportRecord))
+    assert (record.filename, record.problems, record.measures) == ("巡察反馈台账.xlsx", 3, 5)
+    assert len(record.sha256) == 64 and len(record.created_ids["measures"]) == 5
+    history = client.get("/imports/").get_data(as_text=True)
+    assert "巡察反馈台账.xlsx" in history and "撤销" in history
+
+
+def test_refused_upload_lists_errors_and_offers_the_marked_workbook(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    bad = ledgers.simple_ledger([[1, "问题甲", "措施一", "组织人事部", "周洁", "尽快"]])
+    preview = upload(client, bad, "坏表.xlsx")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 400
+    assert "工作表“问题清单”，第 2 行，F 列" in page and "确认导入" not in page
+    link = re.search(r'href="(/imports/marked/[0-9a-f]{32})"', page).group(1)
+    marked = client.get(link)
+    sheet = load_workbook(io.BytesIO(marked.data))["问题清单"]
+    assert sheet["F2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "无法识别“尽快”" in sheet["F2"].comment.text
+    assert sheet["C2"].comment is None
+    assert count(session, Measure) == 0
+
+
+def test_upload_without_a_file_or_of_the_wrong_kind(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    empty = client.post("/imports/", data={"title": "批次", "kind": "xuncha"})
+    assert empty.status_code == 400 and "请选择要导入的文件" in empty.get_data(as_text=True)
+    wrong = upload(client, b"%PDF-1.4", "报告.pdf")
+    assert wrong.status_code == 400 and "不是 Excel 工作簿" in wrong.get_data(as_text=True)
+    assert count(session, Problem) == 0
+
+
+def test_undo_removes_what_the_import_created_until_someone_works_on_it(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    page = upload(client, ledgers.messy_ledger()).get_data(as_text=True)
+    client.post("/imports/confirm", data=confirm_fields(page))
+    record_id = session.scalar(sa.select(ImportRecord.id))
+    assert client.post(f"/imports/{record_id}/undo").status_code == 302
+    assert count(session, Measure) == 0 and count(session, Problem) == 0
+    assert session.get(ImportRecord, record_id).undone_at is not None
+
+    page = upload(client, ledgers.messy_ledger()).get_data(as_text=True)
+    client.post("/imports/confirm", data=confirm_fields(page))
+    second = session.scalar(sa.select(ImportRecord.id).where(ImportRecord.undone_at.is_(None)))
+    measure = session.scalar(sa.select(Measure))
+    measure.status = MeasureStatus.IN_PROGRESS
+    session.commit()
+    refused = client.post(f"/imports/{second}/undo")
+    assert refused.status_code == 409 and "不能撤销" in refused.get_data(as_text=True)
+    assert count(session, Measure) == 5
+
+
+def test_the_standard_template_imports_cleanly(app, client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    template = client.get("/imports/template.xlsx")
+    assert "attachment" in template.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(template.data))["整改台账"]
+    assert [c.value for c in sheet[1]][:4] == ["序号", "问题类别", "存在问题", "整改措施"]
+    assert any("L2" in str(v.sqref) for v in sheet.data_validations.dataValidation)
+    preview = upload(client, template.data, "模板.xlsx")
+    assert preview.status_code == 200 and "将新建问题 1 个、措施 1 项" in preview.get_data(as_text=True)
