@@ -39,14 +39,17 @@ STATUS_WEIGHTS = [(MeasureStatus.NOT_STARTED, 25), (MeasureStatus.IN_PROGRESS, 4
 
 
 def _insert(model_or_table, rows, returning=None):
-    """Insert ``rows`` in chunks; return the new ids in order when ``returning`` is given."""
+    """Insert ``rows`` in chunks; return the new ids in order when ``returning`` is given.
+
+    Core executemany on the table: the ORM's bulk path with RETURNING runs row by row."""
+    model_or_table = getattr(model_or_table, "__table__", model_or_table)
     ids = []
     for start in range(0, len(rows), CHUNK):
         part = rows[start:start + CHUNK]
         if returning is None:
             db.session.execute(sa.insert(model_or_table), part)
         else:
-            statement = sa.insert(model_or_table).returning(returning, sort_by_parameter_order=True)
+            statement = sa.insert(model_or_table).returning(model_or_table.c[returning.key], sort_by_parameter_order=True)
             ids.extend(db.session.scalars(statement, part).all())
     return ids
 

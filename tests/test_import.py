@@ -3,13 +3,14 @@ import json
 import time
 from datetime import date
 
-import ledgers
 import pytest
 import sqlalchemy as sa
 
 from rectify.extensions import db
 from rectify.importer import BatchSpec, import_findings
 from rectify.models import Batch, Department, Measure, MeasureStatus, Person, Problem, Role, SourceKind
+
+import ledgers
 
 SPEC = BatchSpec("县委第三巡察组反馈意见整改", SourceKind.XUNCHA, date(2023, 3, 15))
 

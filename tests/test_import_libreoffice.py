@@ -6,11 +6,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-import ledgers
-from conftest import unavailable
 from rectify.extensions import db
 from rectify.importer import BatchSpec, import_findings
 from rectify.models import Measure, SourceKind
+
+import ledgers
+from conftest import unavailable
 from test_import import SPEC, counts
 
 

@@ -5,8 +5,9 @@ import re
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-import ledgers
 from rectify.models import ImportRecord, Measure, MeasureStatus, Problem, Role
+
+import ledgers
 
 
 def upload(client, data, filename="巡察反馈台账.xlsx", **fields):

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Optional
 
 IMMEDIATE_WORDS = ("立行立改", "即知即改", "立即整改", "立查立改", "即查即改", "马上就改")
@@ -77,7 +78,12 @@ def parse_deadline(value, reference: date) -> Deadline:
             day = EXCEL_EPOCH + timedelta(days=int(value))
             return Deadline(day, text=day.isoformat())
         raise DeadlineError(f"数字 {value:g} 不是日期")
-    raw = str(value).strip()
+    return _parse_text(str(value).strip(), reference)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(raw: str, reference: date) -> Deadline:
+    """Ledgers repeat the same few deadline texts; each is read once."""
     text = normalize(raw)
     immediate = any(word in text for word in IMMEDIATE_WORDS)
     long_term = any(word in text for word in LONG_TERM_WORDS)

@@ -25,9 +25,12 @@ from ..models import (
     Problem,
     ProgressUpdate,
     SourceKind,
+    UpdateKind,
     User,
 )
+from ..models.rectification import measure_cooperating_units, measure_leaders, measure_owners, problem_leaders
 from ..people import resolve_people
+from ..timeutil import utcnow
 from .parser import ParsedMeasure, ParsedProblem
 from .report import Report
 
@@ -68,43 +71,101 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
         )
     }
     position = len(existing)
-    new_problems, new_measures = [], []
+    fresh, added = [], []
     for parsed in problems:
         problem = existing.get((_key(parsed.number), _key(parsed.description)))
         if problem is None:
             position += 1
-            problem = Problem(batch=batch, position=position, number=parsed.number, description=parsed.description)
-            db.session.add(problem)
-            report.created["problems"] += 1
-            new_problems.append(problem)
-            changed = True
-        else:
-            changed = False
-        fields = dict(aspect=parsed.aspect, category=parsed.category, lead_unit=units.get(parsed.unit),
-                      leaders=[people[n] for n in parsed.leaders])
-        changed = _assign(problem, fields) or changed
-        measures_changed = False
-        known = {_key(m.text): m for m in problem.measures if m.deleted_at is None}
-        for order, item in enumerate(parsed.measures, start=1):
-            measure = known.get(_key(item.text))
-            if measure is None:
-                measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED)
-                db.session.add(measure)
-                new_measures.append(measure)
-                report.created["measures"] += 1
-                measures_changed = True
-            measures_changed |= _write_measure(measure, item, order, units, people, by, report)
-        if problem.id is not None and not changed and not measures_changed:
-            report.unchanged["problems"] += 1
-        elif problem.id is not None and problem not in db.session.new:
-            report.updated["problems"] += 1
+            fresh.append((position, parsed))
+            continue
+        added += _update_problem(problem, parsed, units, people, by, report)
+    db.session.flush()
+    report.created_ids = _insert_new(batch, fresh, units, people, by, report)
+    report.created_ids["measures"] += [m.id for m in added]
     report.problems = len(problems)
     report.measures = sum(len(p.measures) for p in problems)
-    db.session.flush()
-    report.created_ids = {"problems": [p.id for p in new_problems], "measures": [m.id for m in new_measures]}
     audit.record(by, "import", batch, {"import": [None, {
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged}]})
     return batch
+
+
+def _update_problem(problem, parsed, units, people, by, report) -> list[Measure]:
+    """Re-import of a known problem: update it and its measures in place; return the measures added."""
+    added = []
+    changed = _assign(problem, dict(aspect=parsed.aspect, category=parsed.category, lead_unit=units.get(parsed.unit),
+                                    leaders=[people[n] for n in parsed.leaders]))
+    known = {_key(m.text): m for m in problem.measures if m.deleted_at is None}
+    for order, item in enumerate(parsed.measures, start=1):
+        measure = known.get(_key(item.text))
+        if measure is None:
+            measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED)
+            db.session.add(measure)
+            added.append(measure)
+            report.created["measures"] += 1
+            changed = True
+        changed = _write_measure(measure, item, order, units, people, by, report) or changed
+    (report.updated if changed else report.unchanged)["problems"] += 1
+    return added
+
+
+def _insert_new(batch, fresh, units, people, by, report) -> dict:
+    """New problems and their measures, inserted in bulk: an office's first import of a
+    20,000-row ledger is a few statements, not 100,000 ORM objects."""
+    if not fresh:
+        return {"problems": [], "measures": []}
+    now = utcnow()
+    _bulk(Problem, [
+        dict(batch_id=batch.id, position=position, number=p.number, description=p.description, aspect=p.aspect,
+             category=p.category, lead_unit_id=_id(units.get(p.unit)), created_at=now, updated_at=now)
+        for position, p in fresh
+    ])
+    # Ids by (batch, position), which is unique for new problems: no RETURNING needed, and SQLite
+    # would run a RETURNING insert row by row to keep the order.
+    by_position = dict(db.session.execute(
+        sa.select(Problem.position, Problem.id).where(Problem.batch_id == batch.id, Problem.position >= fresh[0][0])
+    ).all())
+    problem_ids = [by_position[position] for position, _ in fresh]
+    _bulk(problem_leaders, [dict(problem_id=pid, person_id=people[name].id)
+                            for pid, (_, p) in zip(problem_ids, fresh) for name in p.leaders])
+    rows, items = [], []
+    for pid, (_, p) in zip(problem_ids, fresh):
+        for order, item in enumerate(p.measures, start=1):
+            deadline = item.deadline
+            rows.append(dict(
+                problem_id=pid, position=order, text=item.text, goal=item.goal, lead_unit_id=_id(units.get(item.unit)),
+                due_on=deadline.due_on, deadline_text=(deadline.text or None) and deadline.text[:100],
+                is_immediate=deadline.is_immediate, is_long_term=deadline.is_long_term,
+                status=item.status or MeasureStatus.NOT_STARTED, assigned_at=now, created_at=now, updated_at=now,
+                version=1,
+            ))
+            items.append(item)
+    _bulk(Measure, rows)
+    by_key = {(pid, position): mid for mid, pid, position in db.session.execute(
+        sa.select(Measure.id, Measure.problem_id, Measure.position).where(Measure.problem_id.in_(problem_ids)))}
+    measure_ids = [by_key[row["problem_id"], row["position"]] for row in rows]
+    _bulk(measure_owners, [dict(measure_id=mid, person_id=people[n].id)
+                           for mid, item in zip(measure_ids, items) for n in item.owners])
+    _bulk(measure_leaders, [dict(measure_id=mid, person_id=people[n].id)
+                            for mid, item in zip(measure_ids, items) for n in item.leaders])
+    _bulk(measure_cooperating_units, [dict(measure_id=mid, department_id=units[u].id)
+                                      for mid, item in zip(measure_ids, items) for u in item.cooperating if u in units])
+    _bulk(ProgressUpdate, [dict(measure_id=mid, kind=UpdateKind.PROGRESS, text=item.progress,
+                                author_id=by.id if by else None, created_at=now)
+                           for mid, item in zip(measure_ids, items) if item.progress])
+    report.created["problems"] += len(problem_ids)
+    report.created["measures"] += len(measure_ids)
+    return {"problems": problem_ids, "measures": measure_ids}
+
+
+def _bulk(target, rows, chunk=5000):
+    """Insert ``rows`` with Core executemany (the ORM's bulk path runs row by row with RETURNING)."""
+    target = getattr(target, "__table__", target)
+    for start in range(0, len(rows), chunk):
+        db.session.execute(sa.insert(target), rows[start:start + chunk])
+
+
+def _id(obj):
+    return obj.id if obj is not None else None
 
 
 def _assign(obj, fields: dict) -> bool:

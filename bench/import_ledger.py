@@ -1,0 +1,107 @@
+"""Import speed: a 20,000-measure ledger, imported into SQLite, against pandas reading it.
+
+    pip install -r bench/requirements.txt
+    python bench/import_ledger.py [--rows 20000]
+
+It writes a ledger like the offices' (title row, merged problem cells over three measures
+each, Chinese text, deadlines as words), then in separate processes (so each peak memory
+is its own): pandas.read_excel reading the file, and Rectify's full import — open, parse,
+validate, write to a fresh SQLite database, commit. It prints both times, their ratio and
+each process's peak memory. Not a test.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UNITS = ["党政综合办公室", "组织人事部", "宣传统战部", "纪工委", "招商服务局", "经济发展局", "规划建设局", "财政局"]
+PEOPLE = ["王建国", "李明", "赵强", "刘芳", "周洁", "吴刚", "孙明", "黄磊", "陈红", "杨帆"]
+DEADLINES = ["2023年6月30日", "2023年6月底前", "2023年第三季度", "立行立改", "2024年底前，并长期坚持", "2023.9.30"]
+
+
+def write_ledger(path: Path, rows: int) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("巡察反馈问题")
+    wrap = book.add_format({"text_wrap": True, "valign": "vcenter"})
+    sheet.merge_range(0, 0, 0, 7, "县委巡察组反馈意见整改台账（生成数据）")
+    sheet.write_row(1, 0, ["序号", "存在问题", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "整改进展"])
+    for index in range(rows):
+        row = index + 2
+        problem, order = divmod(index, 3)
+        if order == 0:
+            text = f"第{problem + 1}项问题：落实主体责任不到位，制度执行不严格，台账资料不完整，整改落实不彻底。"
+            sheet.merge_range(row, 0, row + 2, 0, str(problem + 1), wrap)
+            sheet.merge_range(row, 1, row + 2, 1, text, wrap)
+            sheet.merge_range(row, 3, row + 2, 3, PEOPLE[problem % 10], wrap)
+        sheet.write(row, 2, f"制定专项整改方案，明确责任分工和时间节点，逐项对账销号（措施{order + 1}）。", wrap)
+        sheet.write(row, 4, UNITS[index % len(UNITS)])
+        sheet.write(row, 5, f"{PEOPLE[index % 10]}、{PEOPLE[(index + 3) % 10]}")
+        sheet.write(row, 6, DEADLINES[index % len(DEADLINES)])
+        sheet.write(row, 7, "已制定方案，正在推进。" if index % 2 else "")
+    book.close()
+
+
+def child(kind: str, path: str) -> None:
+    started = time.perf_counter()
+    if kind == "pandas":
+        import pandas
+
+        frame = pandas.read_excel(path)
+        result = {"rows": len(frame)}
+    else:
+        sys.path.insert(0, str(ROOT))
+        from rectify import create_app
+        from rectify.bootstrap import upgrade_database
+        from rectify.extensions import db
+        from rectify.importer import BatchSpec, import_findings
+
+        instance = tempfile.mkdtemp(prefix="rectify-import-bench-")
+        app = create_app({"RECTIFY_INSTANCE": instance})
+        with app.app_context():
+            upgrade_database()
+            started = time.perf_counter()  # the import itself, not creating the empty database
+            report = import_findings(Path(path).read_bytes(), Path(path).name, BatchSpec("基准测试批次"), by=None)
+            db.session.commit()
+            result = {"measures": report.measures, "problems": report.problems, "errors": len(report.errors)}
+    result["seconds"] = time.perf_counter() - started
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_child(kind, path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    output = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True, text=True,
+                            check=True, cwd=ROOT, env=env).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "巡察反馈台账.xlsx"
+        write_ledger(path, args.rows)
+        print(f"ledger: {args.rows} measure rows, {path.stat().st_size / 1024:.0f} KB")
+        reference = run_child("pandas", path)
+        ours = run_child("rectify", path)
+    assert ours["errors"] == 0 and ours["measures"] == args.rows, ours
+    print(f"pandas.read_excel (openpyxl) : {reference['seconds']:6.2f} s, peak {reference['peak_mb']:.0f} MB")
+    print(f"Rectify full import (SQLite) : {ours['seconds']:6.2f} s, peak {ours['peak_mb']:.0f} MB "
+          f"({ours['problems']} problems, {ours['measures']} measures)")
+    print(f"ratio import / pandas read   : {ours['seconds'] / reference['seconds']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
