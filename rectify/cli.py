@@ -123,7 +123,8 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
     path = Path(file)
     spec = BatchSpec(title=(title or path.stem).strip(), kind=SourceKind.from_label(kind),
                      feedback_on=feedback_date.date() if feedback_date else None)
-    report = import_findings(path.read_bytes(), path.name, spec, by=None)
+    report = import_findings(path.read_bytes(), path.name, spec, by=None,
+                             progress=lambda stage: click.echo(f"{stage}……", err=True))
     if report.errors or dry_run:
         db.session.rollback()
         report.imported = False

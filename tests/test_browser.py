@@ -157,3 +157,26 @@ def test_a_measure_goes_through_review_return_and_sign_off(browser, server, tmp_
     assert supervisor.locator("#column-done .card-measure", has_text=MEASURE[:20]).count() == 1
     supervisor.goto(server.url + "/")
     assert supervisor.locator("#completion-rate").inner_text() != rate_before
+
+
+def test_supervisor_imports_a_ledger_through_the_page(page, server, tmp_path):
+    import ledgers
+
+    password = server.printed(r"演示账号.*的密码：(\S+)")
+    workbook = tmp_path / "县委巡察反馈台账.xlsx"
+    workbook.write_bytes(ledgers.messy_ledger())
+    sign_in(page, server, "duban", password)
+    page.wait_for_url(server.url + "/")
+    page.click("text=导入")
+    page.set_input_files("input[name=file]", str(workbook))
+    page.fill("input[name=title]", "浏览器导入的巡察反馈")
+    page.select_option("select[name=kind]", "xuncha")
+    page.fill("input[name=feedback_on]", "2023-03-15")
+    page.click("#upload-form input[type=submit]")
+    summary = page.locator("#import-summary")
+    assert "将新建问题 3 个、措施 5 项" in summary.inner_text()
+    assert "未写年份" in page.locator("#import-warnings").inner_text()
+    page.click("#confirm-form input[type=submit]")
+    page.wait_for_url(re.compile(r"/board\?batch=\d+$"))
+    assert "已导入" in page.locator(".alert-success").inner_text()
+    assert page.locator(".card-measure").count() == 5

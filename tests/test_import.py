@@ -195,7 +195,7 @@ def test_cli_json_dry_run_and_exit_codes(app, runner, session, tmp_path):
     dry = runner.invoke(args=["findings", "import", str(good), "--kind", "巡察", "--feedback-date", "2023-03-15",
                               "--dry-run", "--json"])
     assert dry.exit_code == 0, dry.output
-    result = json.loads(dry.output)
+    result = json.loads(dry.stdout)
     assert (result["batch"], result["problems"], result["measures"], result["imported"]) == ("巡察反馈", 3, 5, False)
     assert result["created"]["measures"] == 5 and result["errors"] == []
     assert counts(session) == (0, 0, 0)
@@ -203,6 +203,7 @@ def test_cli_json_dry_run_and_exit_codes(app, runner, session, tmp_path):
     done = runner.invoke(args=["findings", "import", str(good), "--batch", "第三巡察组反馈", "--kind", "巡察",
                                "--feedback-date", "2023-03-15"])
     assert done.exit_code == 0 and "已导入" in done.output
+    assert "解析 1 个工作表" in done.output and "写入 3 个问题、5 项措施" in done.output
     assert counts(session) == (1, 3, 5)
     assert session.scalar(sa.select(Batch)).kind is SourceKind.XUNCHA
 
@@ -210,7 +211,7 @@ def test_cli_json_dry_run_and_exit_codes(app, runner, session, tmp_path):
     bad.write_bytes(ledgers.simple_ledger([[1, "问题", "措施", "单位", "张三", "尽快"]]))
     refused = runner.invoke(args=["findings", "import", str(bad), "--json"])
     assert refused.exit_code == 1
-    assert json.loads(refused.output)["errors"][0] | {"message": ""} == {"sheet": "问题清单", "row": 2, "column": "F", "message": ""}
+    assert json.loads(refused.stdout)["errors"][0] | {"message": ""} == {"sheet": "问题清单", "row": 2, "column": "F", "message": ""}
     usage = runner.invoke(args=["findings", "import", str(good), "--kind", "不存在的来源"])
     assert usage.exit_code == 2
     assert counts(session) == (1, 3, 5)

@@ -5,7 +5,7 @@ column, and writes only when there is no error. The caller commits (or, for a dr
 refusal, rolls back): nothing is ever half-imported.
 """
 from datetime import date
-from typing import Optional
+from typing import Callable, Optional
 
 from flask import current_app
 
@@ -19,13 +19,19 @@ from .writer import BatchSpec, find_batch, write
 __all__ = ["BatchSpec", "Report", "import_findings"]
 
 
-def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User]) -> Report:
-    """Parse and validate the workbook; when it has no error, write it (uncommitted)."""
+def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User],
+                    progress: Callable[[str], None] = lambda stage: None) -> Report:
+    """Parse and validate the workbook; when it has no error, write it (uncommitted).
+
+    ``progress`` is told each stage as it starts (the CLI prints them; a page could stream them).
+    """
     report = Report(batch=spec.title)
     config = current_app.config
     try:
+        progress(f"检查文件“{filename}”（{len(data) / 1024:.0f} KB）")
         extension = check_file(data, filename, config["RECTIFY_IMPORT_MAX_MB"])
         sheets = read_sheets(data, filename, extension, config["RECTIFY_IMPORT_MAX_ROWS"])
+        progress(f"解析 {len(sheets)} 个工作表，共 {sum(len(sheet.rows) for sheet in sheets)} 行")
         problems = parse_workbook(sheets, _reference_date(spec), report)
     except ImportRefused as refused:
         report.errors.append(Finding(None, None, None, str(refused)))
@@ -36,6 +42,7 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
         report.errors.append(Finding(None, None, None, "表格中没有找到任何问题。"))
     if report.errors:
         return report
+    progress(f"写入 {report.problems} 个问题、{report.measures} 项措施")
     write(problems, spec, by, report)
     report.imported = True
     return report
