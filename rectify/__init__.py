@@ -49,7 +49,7 @@ def _bind_extensions(app):
 
 
 def _register_blueprints(app):
-    from . import admin, auth, batches, board, imports, main, tickets
+    from . import admin, auth, batches, board, imports, ledgers, main, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -57,4 +57,5 @@ def _register_blueprints(app):
     app.register_blueprint(tickets.bp)
     app.register_blueprint(batches.bp)
     app.register_blueprint(imports.bp)
+    app.register_blueprint(ledgers.bp)
     app.register_blueprint(admin.bp)

@@ -71,10 +71,12 @@ class MeasureFilters:
     def active(self) -> bool:
         return bool(self.to_args())
 
-    def conditions(self, user: User, today: date, due_soon_days: int) -> list:
-        """Conditions on Measure alone (problems enter through subqueries, never a join)."""
-        conditions = [measure_scope(user)]
-        if not (self.deleted and can_supervise(user)):
+    def conditions(self, user: Optional[User], today: date, due_soon_days: int) -> list:
+        """Conditions on Measure alone (problems enter through subqueries, never a join).
+
+        ``user`` None means the system itself (command line, scheduler): no scope applies."""
+        conditions = [measure_scope(user)] if user is not None else []
+        if not (self.deleted and (user is None or can_supervise(user))):
             conditions += live_conditions()
         if self.batch is not None:
             conditions.append(Measure.problem_id.in_(sa.select(Problem.id).where(Problem.batch_id == self.batch)))
@@ -101,7 +103,7 @@ class MeasureFilters:
             ))
         return conditions
 
-    def select(self, user: User, today: date, due_soon_days: int):
+    def select(self, user: Optional[User], today: date, due_soon_days: int):
         """SELECT the measures matching these filters that ``user`` may see."""
         return sa.select(Measure).where(*self.conditions(user, today, due_soon_days))
 

@@ -1,0 +1,50 @@
+"""整改台账: Excel ledgers built from the workflow, never kept by hand.
+
+``export_ledger`` picks the measures (the board's filters, within a user's scope), streams them as
+rows and hands them to the pure builder. The web page, the command line and the scheduler all
+call it.
+"""
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+from flask import current_app
+
+from ..extensions import db
+from ..filters import MeasureFilters
+from ..models import Batch, Department, User
+from ..timeutil import local_today
+from .builder import LedgerSummary, build_ledger
+from .rows import ledger_rows
+
+__all__ = ["export_ledger", "ledger_title", "LedgerSummary"]
+
+
+def ledger_title(filters: MeasureFilters) -> str:
+    if filters.batch is not None:
+        batch = db.session.get(Batch, filters.batch)
+        if batch is not None:
+            return batch.title
+    return "全部批次"
+
+
+def unit_line(filters: MeasureFilters, user: Optional[User]) -> str:
+    if filters.unit is not None:
+        unit = db.session.get(Department, filters.unit)
+        if unit is not None:
+            return unit.name
+    if user is not None and user.department is not None and user.role.value in ("owner", "leader"):
+        return user.department.name
+    return "全部单位"
+
+
+def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_of: Optional[date] = None) -> LedgerSummary:
+    """Write the ledger of the measures ``filters`` select (within ``user``'s scope) to ``out``."""
+    as_of = as_of or local_today()
+    soon = current_app.config["RECTIFY_DUE_SOON_DAYS"]
+    rows = ledger_rows(filters.select(user, as_of, soon), as_of, soon)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user), as_of=as_of)
+    partial.replace(out)  # a listed file is always complete
+    return summary

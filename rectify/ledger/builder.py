@@ -1,0 +1,203 @@
+"""build_ledger: rows → an .xlsx 整改台账 as offices make them, only correct and current.
+
+Written with XlsxWriter (openpyxl's merge_cells grows quadratically with the number of merged
+ranges). User text always goes through write_string, so a description starting with =, +, -
+or @ stays text; characters that XML cannot hold are removed.
+"""
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import BinaryIO, Iterable, Union
+
+import xlsxwriter
+
+from ..models import Warning
+from ..timeutil import format_date
+from .rows import LedgerRow
+
+COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改措施", 40), ("责任领导", 10), ("责任单位", 14),
+           ("责任人", 12), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),
+           ("备注", 14)]
+PROBLEM_COLUMNS = (0, 1, 2)  # merged over a problem's measure rows
+WARNING_FILLS = {Warning.RED: "#F8CBAD", Warning.YELLOW: "#FFE699", Warning.GREEN: "#C6EFCE", Warning.GREY: "#EDEDED"}
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+IDS_SHEET = "_ids"
+
+
+def clean(text) -> str:
+    return CONTROL.sub("", str(text or ""))
+
+
+@dataclass
+class Tally:
+    problems: set = field(default_factory=set)
+    measures: int = 0
+    done: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    extended: int = 0
+
+    def add(self, row: LedgerRow) -> None:
+        self.problems.add(row.problem_id)
+        self.measures += 1
+        self.done += row.warning is Warning.GREY
+        self.in_progress += row.status in ("整改中", "待审核")
+        self.overdue += row.warning is Warning.RED
+        self.extended += row.extended
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.measures if self.measures else 0.0
+
+
+@dataclass
+class LedgerSummary:
+    rows: int = 0
+    problems: int = 0
+    measures: int = 0
+
+
+def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title: str, unit: str, as_of: date) -> LedgerSummary:
+    """Write the ledger workbook to ``out`` (a path or a binary file); return what it holds."""
+    book = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": False})
+    fmt = _formats(book)
+    sheet = book.add_worksheet("整改台账")
+    id_rows = []  # the hidden sheet that lets an edited ledger come back; written last
+    sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, clean(f"{title}整改台账"), fmt["title"])
+    sheet.merge_range(1, 0, 1, len(COLUMNS) - 1, clean(f"填报单位：{unit}　　截至：{format_date(as_of)}"), fmt["subtitle"])
+    header = 2
+    for col, (name, width) in enumerate(COLUMNS):
+        sheet.write_string(header, col, name, fmt["header"])
+        sheet.set_column(col, col, width)
+    by_unit, by_batch, overdue = defaultdict(Tally), defaultdict(Tally), []
+    r, summary, aspect = header + 1, LedgerSummary(), None
+    group_start, group_problem, problem_number = None, None, 0
+    for row in rows:
+        if row.aspect != aspect and row.aspect:
+            _close_group(sheet, fmt, group_start, r - 1, group_problem)
+            group_start = group_problem = None
+            sheet.merge_range(r, 0, r, len(COLUMNS) - 1, clean(row.aspect), fmt["section"])
+            r += 1
+        aspect = row.aspect or aspect
+        if row.problem_id != (group_problem.problem_id if group_problem else None):
+            _close_group(sheet, fmt, group_start, r - 1, group_problem)
+            group_start, group_problem = r, row
+            problem_number += 1
+            summary.problems += 1
+        cells = [row.number or str(problem_number), row.aspect, row.problem, row.measure, row.leaders, row.unit,
+                 row.owners, row.deadline, row.progress, row.status, row.completed, row.evidence, row.note]
+        for col, value in enumerate(cells):
+            if col in PROBLEM_COLUMNS:
+                continue  # written when the problem's group closes, merged if it spans rows
+            style = fmt[row.warning] if col == 9 else fmt["cell"]
+            sheet.write_string(r, col, clean(value), style)
+        id_rows.append((r + 1, row.measure_id, row.version, row.problem_id))
+        by_unit[row.unit or "未定"].add(row)
+        by_batch[row.batch].add(row)
+        if row.warning is Warning.RED:
+            overdue.append(row)
+        summary.measures += 1
+        r += 1
+    _close_group(sheet, fmt, group_start, r - 1, group_problem)
+    summary.rows = summary.measures
+    _finish_main(sheet, header, r)
+    _summary_sheet(book, fmt, by_unit, by_batch, title, as_of)
+    _overdue_sheet(book, fmt, overdue, as_of)
+    ids = book.add_worksheet(IDS_SHEET)
+    ids.write_row(0, 0, ["row", "measure_id", "version", "problem_id"])
+    for index, values in enumerate(id_rows, start=1):
+        ids.write_row(index, 0, values)
+    ids.hide()
+    book.close()
+    return summary
+
+
+def _close_group(sheet, fmt, first, last, row):
+    if row is None or first is None:
+        return
+    values = {0: row.number, 1: row.aspect, 2: row.problem}
+    for col in PROBLEM_COLUMNS:
+        if last > first:
+            sheet.merge_range(first, col, last, col, clean(values[col]), fmt["cell"])
+        else:
+            sheet.write_string(first, col, clean(values[col]), fmt["cell"])
+
+
+def _finish_main(sheet, header, end):
+    sheet.freeze_panes(header + 1, 0)
+    sheet.autofilter(header, 0, max(end - 1, header), len(COLUMNS) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(8)  # A3
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+
+
+def _summary_sheet(book, fmt, by_unit, by_batch, title, as_of):
+    sheet = book.add_worksheet("统计汇总")
+    headers = ["", "问题数", "措施数", "已完成", "整改中", "逾期", "延期", "完成率"]
+    sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"{title}整改情况统计（截至{format_date(as_of)}）"), fmt["title"])
+    r = 2
+    for label, tallies in (("责任单位", by_unit), ("整改批次", by_batch)):
+        sheet.write_row(r, 0, [label, *headers[1:]], fmt["header"])
+        r += 1
+        total = Tally()
+        for name in sorted(tallies):
+            t = tallies[name]
+            _tally_row(sheet, fmt, r, name, t)
+            total.problems |= t.problems
+            for key in ("measures", "done", "in_progress", "overdue", "extended"):
+                setattr(total, key, getattr(total, key) + getattr(t, key))
+            r += 1
+        _tally_row(sheet, fmt, r, "合计", total, bold=True)
+        r += 2
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, len(headers) - 1, 10)
+
+
+def _tally_row(sheet, fmt, r, name, t, bold=False):
+    style = fmt["bold"] if bold else fmt["cell"]
+    sheet.write_string(r, 0, clean(name), style)
+    for col, value in enumerate([len(t.problems), t.measures, t.done, t.in_progress, t.overdue, t.extended], start=1):
+        sheet.write_number(r, col, value, style)
+    sheet.write_number(r, 7, t.rate, fmt["percent"])
+
+
+def _overdue_sheet(book, fmt, overdue, as_of):
+    sheet = book.add_worksheet("逾期清单")
+    headers = [("序号", 6), ("存在问题", 36), ("整改措施", 40), ("责任单位", 14), ("责任人", 12), ("整改时限", 16),
+               ("逾期天数", 9), ("整改进展", 30)]
+    sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"逾期整改措施清单（截至{format_date(as_of)}）"), fmt["title"])
+    for col, (name, width) in enumerate(headers):
+        sheet.write_string(1, col, name, fmt["header"])
+        sheet.set_column(col, col, width)
+    for index, row in enumerate(sorted(overdue, key=lambda x: -(x.days_overdue or 0)), start=1):
+        r = index + 1
+        sheet.write_number(r, 0, index, fmt["cell"])
+        for col, value in enumerate([row.problem, row.measure, row.unit, row.owners, row.deadline], start=1):
+            sheet.write_string(r, col, clean(value), fmt["cell"])
+        sheet.write_number(r, 6, row.days_overdue or 0, fmt[Warning.RED])
+        sheet.write_string(r, 7, clean(row.progress), fmt["cell"])
+    sheet.freeze_panes(2, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(1)
+
+
+def _formats(book):
+    base = {"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top", "border": 1}
+    fmt = {
+        "title": book.add_format({"font_name": "方正小标宋简体", "font_size": 16, "bold": True, "align": "center",
+                                  "valign": "vcenter"}),
+        "subtitle": book.add_format({"font_name": "宋体", "font_size": 10, "align": "left"}),
+        "header": book.add_format({**base, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#DDEBF7"}),
+        "section": book.add_format({**base, "bold": True, "bg_color": "#F2F2F2"}),
+        "cell": book.add_format(base),
+        "bold": book.add_format({**base, "bold": True}),
+        "percent": book.add_format({**base, "num_format": "0.0%"}),
+    }
+    for colour, fill in WARNING_FILLS.items():
+        fmt[colour] = book.add_format({**base, "bg_color": fill, "align": "center"})
+    return fmt
