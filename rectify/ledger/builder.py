@@ -19,14 +19,16 @@ from .rows import LedgerRow
 COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改措施", 40), ("责任领导", 10), ("责任单位", 14),
            ("责任人", 12), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),
            ("备注", 14)]
+ID_COLUMN = len(COLUMNS)  # hidden: "measure id:version", moves with its row when the sheet is sorted
+ID_HEADER = "系统编号"
 PROBLEM_COLUMNS = (0, 1, 2)  # merged over a problem's measure rows
 WARNING_FILLS = {Warning.RED: "#F8CBAD", Warning.YELLOW: "#FFE699", Warning.GREEN: "#C6EFCE", Warning.GREY: "#EDEDED"}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-IDS_SHEET = "_ids"
 
 
 def clean(text) -> str:
-    return CONTROL.sub("", str(text or ""))
+    text = str(text or "")
+    return text if text.isprintable() else CONTROL.sub("", text)
 
 
 @dataclass
@@ -63,13 +65,14 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
     book = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": False})
     fmt = _formats(book)
     sheet = book.add_worksheet("整改台账")
-    id_rows = []  # the hidden sheet that lets an edited ledger come back; written last
     sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, clean(f"{title}整改台账"), fmt["title"])
     sheet.merge_range(1, 0, 1, len(COLUMNS) - 1, clean(f"填报单位：{unit}　　截至：{format_date(as_of)}"), fmt["subtitle"])
     header = 2
     for col, (name, width) in enumerate(COLUMNS):
         sheet.write_string(header, col, name, fmt["header"])
         sheet.set_column(col, col, width)
+    sheet.write_string(header, ID_COLUMN, ID_HEADER, fmt["header"])
+    sheet.set_column(ID_COLUMN, ID_COLUMN, 12, None, {"hidden": True})
     by_unit, by_batch, overdue = defaultdict(Tally), defaultdict(Tally), []
     r, summary, aspect = header + 1, LedgerSummary(), None
     group_start, group_problem, problem_number = None, None, 0
@@ -92,7 +95,7 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
                 continue  # written when the problem's group closes, merged if it spans rows
             style = fmt[row.warning] if col == 9 else fmt["cell"]
             sheet.write_string(r, col, clean(value), style)
-        id_rows.append((r + 1, row.measure_id, row.version, row.problem_id))
+        sheet.write_string(r, ID_COLUMN, f"{row.measure_id}:{row.version}")
         by_unit[row.unit or "未定"].add(row)
         by_batch[row.batch].add(row)
         if row.warning is Warning.RED:
@@ -104,11 +107,6 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
     _finish_main(sheet, header, r)
     _summary_sheet(book, fmt, by_unit, by_batch, title, as_of)
     _overdue_sheet(book, fmt, overdue, as_of)
-    ids = book.add_worksheet(IDS_SHEET)
-    ids.write_row(0, 0, ["row", "measure_id", "version", "problem_id"])
-    for index, values in enumerate(id_rows, start=1):
-        ids.write_row(index, 0, values)
-    ids.hide()
     book.close()
     return summary
 

@@ -1,0 +1,87 @@
+"""Ledger export speed: the formatted, merged 整改台账 against pandas writing the same rows plain.
+
+    pip install -r bench/requirements.txt
+    python bench/ledger_export.py [--measures 20000 100000]
+
+For each size it generates a database (`flask demo generate`, not timed), then in separate
+processes (so each peak memory is its own): Rectify's export_ledger — query, rows, formatting,
+merges, summary and overdue sheets — and pandas.DataFrame.to_excel writing the same rows
+unformatted (the rows are read before its clock starts). Prints both times, the ratio and
+each process's peak memory. Not a test.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(kind, instance):
+    sys.path.insert(0, str(ROOT))
+    from rectify import create_app
+    from rectify.filters import MeasureFilters
+    from rectify.ledger import export_ledger
+    from rectify.ledger.rows import ledger_rows
+    from rectify.timeutil import local_today
+
+    app = create_app({"RECTIFY_INSTANCE": instance})
+    out = Path(instance) / f"{kind}.xlsx"
+    with app.app_context():
+        if kind == "pandas":
+            import pandas
+
+            today = local_today()
+            rows = [tuple(getattr(r, f) for f in ("number", "aspect", "problem", "measure", "leaders", "unit", "owners",
+                                                   "deadline", "progress", "status", "completed", "evidence", "note"))
+                    for r in ledger_rows(MeasureFilters().select(None, today, 7), today, 7)]
+            frame = pandas.DataFrame(rows, columns=["序号", "问题类别", "存在问题", "整改措施", "责任领导", "责任单位", "责任人",
+                                                    "整改时限", "整改进展", "整改状态", "完成时间", "佐证材料", "备注"])
+            started = time.perf_counter()
+            frame.to_excel(out, index=False)
+            count = len(frame)
+        else:
+            started = time.perf_counter()
+            count = export_ledger(MeasureFilters(), None, out).measures
+    print(json.dumps({"seconds": time.perf_counter() - started, "rows": count,
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "size_kb": out.stat().st_size / 1024}))
+
+
+def run(kind, instance):
+    output = subprocess.run([sys.executable, __file__, "--child", kind, instance], capture_output=True, text=True,
+                            check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--measures", type=int, nargs="+", default=[20000, 100000])
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child)
+    for measures in args.measures:
+        instance = tempfile.mkdtemp(prefix="rectify-ledger-bench-")
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_")}, "RECTIFY_INSTANCE": instance}
+        for command in (["db", "upgrade"], ["demo", "generate", "--problems", str(measures // 3)]):
+            subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env, check=True,
+                           capture_output=True)
+        try:
+            reference, ours = run("pandas", instance), run("rectify", instance)
+        finally:
+            shutil.rmtree(instance, ignore_errors=True)
+        print(f"{ours['rows']} measures")
+        print(f"  pandas.DataFrame.to_excel, plain : {reference['seconds']:6.2f} s, peak {reference['peak_mb']:4.0f} MB, {reference['size_kb']:.0f} KB")
+        print(f"  Rectify ledger, formatted+merged : {ours['seconds']:6.2f} s, peak {ours['peak_mb']:4.0f} MB, {ours['size_kb']:.0f} KB")
+        print(f"  ratio ledger / pandas            : {ours['seconds'] / reference['seconds']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
