@@ -1,18 +1,15 @@
 """导入: upload a findings workbook, preview what it will do, confirm; history and undo."""
 import hashlib
 import io
-import secrets
-import time
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import audit
+from . import audit, uploads
 from .evidence import EvidenceError, clean_filename
 from .extensions import db
 from .forms import EmptyForm, Form
@@ -32,7 +29,6 @@ from .permissions import can_supervise, require
 from .timeutil import utcnow
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-PENDING_HOURS = 24
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -56,26 +52,6 @@ class ConfirmForm(Form):
     kind = HiddenField()
     feedback_on = HiddenField()
     submit = SubmitField("确认导入")
-
-
-def _pending_dir() -> Path:
-    folder = Path(current_app.instance_path) / "imports" / "pending"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _pending_path(token) -> Path:
-    token = token or ""
-    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
-        abort(404, description="上传的文件已失效，请重新上传。")
-    return _pending_dir() / token
-
-
-def _purge_old_uploads() -> None:
-    limit = time.time() - PENDING_HOURS * 3600
-    for path in _pending_dir().iterdir():
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
 
 
 def _spec(title, kind, feedback_on) -> BatchSpec:
@@ -113,10 +89,8 @@ def upload():
     except EvidenceError as error:
         form.file.errors = [str(error)]
         return _index(form, 400)
-    _purge_old_uploads()
     data = upload.read()
-    token = secrets.token_hex(16)
-    _pending_path(token).write_bytes(data)
+    token = uploads.keep(data)
     spec = _spec(form.title.data, form.kind.data, form.feedback_on.data)
     report = import_findings(data, filename, spec, by=current_user._get_current_object())
     db.session.rollback()  # a preview writes nothing
@@ -132,9 +106,7 @@ def confirm():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _pending_path(form.token.data)
-    if not path.exists():
-        abort(404, description="上传的文件已失效，请重新上传。")
+    path = uploads.path_for(form.token.data)
     data = path.read_bytes()
     try:
         filename = clean_filename(form.filename.data)
@@ -211,10 +183,7 @@ def template():
 @bp.route("/marked/<token>")
 def marked(token):
     """The refused workbook back, with each bad cell filled and its reason in a comment."""
-    path = _pending_path(token)
-    if not path.exists():
-        abort(404, description="上传的文件已失效，请重新上传。")
-    data = path.read_bytes()
+    data = uploads.path_for(token).read_bytes()
     report = import_findings(data, "标注.xlsx", BatchSpec("（预览）"), by=None)
     db.session.rollback()
     return send_file(io.BytesIO(mark_errors(data, report.errors)), mimetype=XLSX, as_attachment=True,

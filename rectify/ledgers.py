@@ -3,12 +3,19 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from wtforms import FileField, HiddenField, SubmitField
 
+from . import uploads
+from .evidence import EvidenceError, clean_filename
+from .extensions import db
 from .filters import MeasureFilters
+from .forms import Form
 from .ledger import export_ledger, ledger_title
+from .ledger.roundtrip import apply_changes, read_changes
 from .timeutil import local_today
+from .workflow import WorkflowError
 
 bp = Blueprint("ledgers", __name__, url_prefix="/ledger")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,3 +58,68 @@ def download(name):
     if not path.is_file():
         abort(404, description="未找到该台账文件。")
     return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+
+
+class LedgerUploadForm(Form):
+    file = FileField("填写好的整改台账（本系统导出的 .xlsx）")
+    submit = SubmitField("上传并预览")
+
+
+class LedgerConfirmForm(Form):
+    token = HiddenField()
+    filename = HiddenField()
+    submit = SubmitField("确认更新")
+
+
+def _changes(data, filename):
+    config = current_app.config
+    return read_changes(data, filename, current_user._get_current_object(), config["RECTIFY_IMPORT_MAX_MB"],
+                        config["RECTIFY_IMPORT_MAX_ROWS"])
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+def upload():
+    """An exported ledger, filled in offline, comes back: preview the progress it brings."""
+    form = LedgerUploadForm()
+    if not form.is_submitted():
+        return render_template("ledgers/upload.html", form=form)
+    upload = form.file.data
+    if not form.validate_on_submit() or upload is None or not getattr(upload, "filename", ""):
+        form.file.errors = ["请选择要上传的台账文件。"]
+        return render_template("ledgers/upload.html", form=form), 400
+    try:
+        filename = clean_filename(upload.filename)
+    except EvidenceError as error:
+        form.file.errors = [str(error)]
+        return render_template("ledgers/upload.html", form=form), 400
+    data = upload.read()
+    result = _changes(data, filename)
+    confirm = LedgerConfirmForm(formdata=None, token=uploads.keep(data), filename=filename)
+    status = 400 if result.errors else 200
+    return render_template("ledgers/preview.html", result=result, confirm=confirm, filename=filename), status
+
+
+@bp.route("/upload/confirm", methods=["POST"])
+def confirm_upload():
+    form = LedgerConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = uploads.path_for(form.token.data)
+    try:
+        filename = clean_filename(form.filename.data)
+    except EvidenceError:
+        abort(400)
+    result = _changes(path.read_bytes(), filename)
+    if result.errors:
+        abort(400)
+    try:
+        applied = apply_changes(result, current_user._get_current_object())
+        db.session.commit()
+    except WorkflowError as refused:
+        db.session.rollback()
+        flash(f"未更新：{refused.message}", "danger")
+        return redirect(url_for("ledgers.upload"))
+    path.unlink(missing_ok=True)
+    skipped = f"，{len(result.refused)} 行未应用" if result.refused else ""
+    flash(f"已按台账更新 {applied} 项措施的整改进展{skipped}。", "success")
+    return redirect(url_for("board.measure_list", sort="updated"))

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from conftest import unavailable
 from rectify.models import Batch, Evidence, MeasureStatus, Person, Problem, Role, SourceKind
 from rectify.timeutil import local_today
+
+from conftest import unavailable
 
 S = MeasureStatus
 
@@ -138,3 +139,92 @@ def test_board_export_button_carries_the_filters(client, login_as, ledger_data):
     sheet = load_workbook(io.BytesIO(response.data))["整改台账"]
     response.close()
     assert [c.value for c in sheet["D"]][4] == "+建立工作台账"
+
+
+def edited_export(client, edits, swap=False):
+    """Export the ledger as the signed-in user, fill in 整改进展 etc. as a unit would in Excel."""
+    response = client.get("/ledger/export")
+    book = load_workbook(io.BytesIO(response.data))
+    response.close()
+    sheet = book["整改台账"]
+    rows = {sheet.cell(r, 4).value: r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 14).value}
+    for measure_text, values in edits.items():
+        for column, value in values.items():
+            sheet[f"{column}{rows[measure_text]}"] = value
+    if swap:  # sorting in Excel moves the hidden id with its row
+        a, b = sorted(rows.values())[:2]
+        for col in range(4, 15):
+            first, second = sheet.cell(a, col).value, sheet.cell(b, col).value
+            sheet.cell(a, col).value, sheet.cell(b, col).value = second, first
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload_ledger(client, data, name="填写后的台账.xlsx"):
+    return client.post("/ledger/upload", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def confirm_of(page):
+    import re
+
+    return dict(re.findall(r'name="(token|filename)" type="hidden" value="([^"]*)"', page))
+
+
+def test_an_edited_ledger_comes_back_as_progress(client, session, login_as, ledger_data):
+    from sqlalchemy import select
+
+    from rectify.models import Measure, ProgressUpdate
+
+    supervisor = login_as(Role.SUPERVISOR)
+    data = edited_export(client, {
+        "@召开专题会议": {"I": "已召开专题会议2次。", "J": "已完成", "K": "2023年6月30日"},
+        "+建立工作台账": {"I": "补充台账材料。"},
+        "-开展风险排查": {"I": "已完成风险排查。"},
+    }, swap=True)
+    stale = session.scalar(select(Measure).where(Measure.text == "-开展风险排查"))
+    stale.goal = "导出后被他人修改"
+    session.commit()
+
+    preview = upload_ledger(client, data)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "将更新 1 项措施的整改进展" in page and "已召开专题会议2次。" in page
+    assert "在导出后已被修改" in page and "不能再填报进展" in page
+    assert session.scalar(select(ProgressUpdate).where(ProgressUpdate.text.like("已召开%"))) is None
+
+    done = client.post("/ledger/upload/confirm", data=confirm_of(page))
+    assert done.status_code == 302
+    update = session.scalar(select(ProgressUpdate).where(ProgressUpdate.text.like("已召开专题会议2次%")))
+    assert update.author_id == supervisor.id
+    assert "表中填报状态：已完成" in update.text and "表中填报完成时间：2023年6月30日" in update.text
+    assert update.measure.status is S.IN_PROGRESS  # Excel signs nothing off
+    assert session.scalar(select(ProgressUpdate).where(ProgressUpdate.text == "已完成风险排查。")) is None
+
+    again = upload_ledger(client, data).get_data(as_text=True)
+    assert "将更新 0 项措施" in again and "在导出后已被修改" in again  # the same file cannot apply twice
+
+
+def test_rows_outside_the_uploaders_scope_are_refused(app, client, session, login_as, make_user, ledger_data):
+    from sqlalchemy import select
+
+    from rectify.models import ProgressUpdate
+
+    login_as(Role.SUPERVISOR)
+    data = edited_export(client, {"@召开专题会议": {"I": "越权填报的进展"}, "完善流动党员台账": {"I": "第三季度联系流动党员43名。"}})
+    owner = app.test_client()
+    with owner.session_transaction() as cookie:
+        cookie["_user_id"] = make_user(Role.OWNER, department="组织人事部").get_id()
+    page = upload_ledger(owner, data).get_data(as_text=True)
+    assert "将更新 1 项措施" in page and "找不到该措施或无权查看" in page
+    owner.post("/ledger/upload/confirm", data=confirm_of(page))
+    texts = session.scalars(select(ProgressUpdate.text)).all()
+    assert "第三季度联系流动党员43名。" in texts and "越权填报的进展" not in texts
+
+
+def test_a_findings_workbook_is_not_a_ledger(client, login_as):
+    import ledgers
+
+    login_as(Role.SUPERVISOR)
+    response = upload_ledger(client, ledgers.messy_ledger())
+    assert response.status_code == 400 and "不是本系统导出的整改台账" in response.get_data(as_text=True)

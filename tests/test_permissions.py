@@ -52,6 +52,8 @@ ROUTES = {
     "ledgers.index": ("GET", "/ledger/", SIGNED_IN),
     "ledgers.export": ("GET", "/ledger/export", SIGNED_IN),
     "ledgers.download": ("GET", "/ledger/files/none.xlsx", SIGNED_IN),
+    "ledgers.upload": ("GET", "/ledger/upload", SIGNED_IN),
+    "ledgers.confirm_upload": ("POST", "/ledger/upload/confirm", SIGNED_IN),
     "imports.upload": ("POST", "/imports/", SUPERVISORS),
     "imports.confirm": ("POST", "/imports/confirm", SUPERVISORS),
     "imports.undo": ("POST", "/imports/{import_record}/undo", SUPERVISORS),

@@ -7,7 +7,17 @@ from typing import Iterator, Optional
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Batch, Department, Evidence, Measure, Person, Problem, ProgressUpdate, UpdateKind, Warning
+from ..models import (
+    Batch,
+    Department,
+    Evidence,
+    Measure,
+    Person,
+    Problem,
+    ProgressUpdate,
+    UpdateKind,
+    Warning,
+)
 from ..models.rectification import measure_leaders, measure_owners
 from ..status import days_left, deadline_label, warning_for
 from ..timeutil import format_date
@@ -56,7 +66,7 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
             .join(Measure.problem).join(Problem.batch).outerjoin(Department, Department.id == Measure.lead_unit_id)
             .where(Measure.id.in_(chunk)))}
         owners, leaders = _names(measure_owners, chunk), _names(measure_leaders, chunk)
-        progress = _latest_progress(chunk)
+        progress = latest_progress(chunk)
         files = defaultdict(list)
         for measure_id, filename in db.session.execute(
             sa.select(Evidence.measure_id, Evidence.filename)
@@ -83,7 +93,8 @@ def _names(table, ids) -> dict[int, list[str]]:
     return names
 
 
-def _latest_progress(ids) -> dict[int, str]:
+def latest_progress(ids) -> dict[int, str]:
+    """Measure id → the text of its latest progress update."""
     latest = (sa.select(sa.func.max(ProgressUpdate.id))
               .where(ProgressUpdate.measure_id.in_(ids), ProgressUpdate.kind == UpdateKind.PROGRESS)
               .group_by(ProgressUpdate.measure_id))

@@ -1,0 +1,33 @@
+"""Uploaded files kept between a preview and its confirmation, by an unguessable token."""
+import secrets
+import time
+from pathlib import Path
+
+from flask import abort, current_app
+
+KEEP_HOURS = 24
+
+
+def folder() -> Path:
+    path = Path(current_app.instance_path) / "uploads" / "pending"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def keep(data: bytes) -> str:
+    """Store ``data`` for a later confirmation; return its token. Old uploads are purged."""
+    limit = time.time() - KEEP_HOURS * 3600
+    for old in folder().iterdir():
+        if old.stat().st_mtime < limit:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    (folder() / token).write_bytes(data)
+    return token
+
+
+def path_for(token) -> Path:
+    """The kept file of ``token``; 404 when the token is malformed or the file is gone."""
+    token = token or ""
+    if len(token) != 32 or any(c not in "0123456789abcdef" for c in token) or not (folder() / token).exists():
+        abort(404, description="上传的文件已失效，请重新上传。")
+    return folder() / token
