@@ -1,7 +1,14 @@
 """build_ledger: rows → an .xlsx 整改台账 as offices make them, only correct and current.
 
 Written with XlsxWriter (openpyxl's merge_cells grows quadratically with the number of merged
-ranges). User text always goes through write_string, so a description starting with =, +, -
+ranges) in constant-memory mode: each row goes to disk once written, so a 100,000-measure ledger
+stays small in memory. That mode cannot merge a range whose first row is already written
+(its maintainer declines to support it), yet a problem's merge is known only at its last
+measure row. So the cells are written in row order (the problem's text in its first row,
+bordered blanks below) and the range is added to the worksheet's list of merges, which
+XlsxWriter writes out at close: see _declare_merge. XlsxWriter is pinned, and
+tests/test_ledger.py reads the merges back with openpyxl and LibreOffice.
+User text always goes through write_string, so a description starting with =, +, -
 or @ stays text; characters that XML cannot hold are removed.
 """
 import re
@@ -62,7 +69,7 @@ class LedgerSummary:
 
 def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title: str, unit: str, as_of: date) -> LedgerSummary:
     """Write the ledger workbook to ``out`` (a path or a binary file); return what it holds."""
-    book = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": False})
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     fmt = _formats(book)
     sheet = book.add_worksheet("整改台账")
     sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, clean(f"{title}整改台账"), fmt["title"])
@@ -91,8 +98,9 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
         cells = [row.number or str(problem_number), row.aspect, row.problem, row.measure, row.leaders, row.unit,
                  row.owners, row.deadline, row.progress, row.status, row.completed, row.evidence, row.note]
         for col, value in enumerate(cells):
-            if col in PROBLEM_COLUMNS:
-                continue  # written when the problem's group closes, merged if it spans rows
+            if col in PROBLEM_COLUMNS and r != group_start:
+                sheet.write_blank(r, col, None, fmt["cell"])  # covered by the problem's merge
+                continue
             style = fmt[row.warning] if col == 9 else fmt["cell"]
             sheet.write_string(r, col, clean(value), style)
         sheet.write_string(r, ID_COLUMN, f"{row.measure_id}:{row.version}")
@@ -112,14 +120,18 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
 
 
 def _close_group(sheet, fmt, first, last, row):
-    if row is None or first is None:
+    """Merge a problem's cells over its measure rows (written already: value on top, blanks below)."""
+    if row is None or first is None or last <= first:
         return
-    values = {0: row.number, 1: row.aspect, 2: row.problem}
     for col in PROBLEM_COLUMNS:
-        if last > first:
-            sheet.merge_range(first, col, last, col, clean(values[col]), fmt["cell"])
-        else:
-            sheet.write_string(first, col, clean(values[col]), fmt["cell"])
+        _declare_merge(sheet, first, col, last, col)
+
+
+def _declare_merge(sheet, first_row, first_col, last_row, last_col):
+    """Record a merged range whose cells are already written. Worksheet.merge is the list
+    merge_range appends to and close() writes as <mergeCells>; merge_range itself refuses
+    flushed rows in constant-memory mode."""
+    sheet.merge.append([first_row, first_col, last_row, last_col])
 
 
 def _finish_main(sheet, header, end):
