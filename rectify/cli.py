@@ -10,6 +10,7 @@ from .users_ops import UserError, create_user, find_or_create_department
 users_cli = AppGroup("users", help="管理用户账号。")
 findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
 ledger_cli = AppGroup("ledger", help="整改台账。")
+reminders_cli = AppGroup("reminders", help="到期、逾期提醒与督办。")
 demo_cli = AppGroup("demo", help="演示数据。")
 
 
@@ -18,6 +19,7 @@ def register(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(findings_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(reminders_cli)
 
 
 def _check_password(ctx, param, value):
@@ -180,3 +182,26 @@ def export_ledger_command(out, batch_title, unit_name, status, as_json):
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         click.echo(f"已导出整改台账：问题 {summary.problems} 个，措施 {summary.measures} 项 → {path}")
+
+
+@reminders_cli.command("run")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天计算（默认今天）")
+@click.option("--dry-run", is_flag=True, help="只计算，不记录、不发送")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+def run_reminders_command(today, dry_run, as_json):
+    """计算并发送今天应发的提醒（同一提醒不会重复发送）。"""
+    import json
+
+    from .reminders import run_reminders
+    from .timeutil import local_today
+
+    summary = run_reminders(today.date() if today else local_today(), dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    if not summary["workday"]:
+        click.echo(f"{summary['today']} 不是工作日，未发送提醒（下一个工作日补发）。")
+        return
+    notices = "，".join(f"{rule} {count}" for rule, count in summary["notices"].items()) or "无"
+    click.echo(f"提醒：{notices}；收件人 {summary['recipients']} 人；邮件发送成功 {summary['sent']}，失败 {summary['failed']}"
+               + ("（演练，未记录）" if dry_run else ""))

@@ -33,6 +33,26 @@ class Defaults:
     # Largest workbook accepted for import, in megabytes, and most rows in one sheet.
     RECTIFY_IMPORT_MAX_MB = 20
     RECTIFY_IMPORT_MAX_ROWS = 50000
+    # Reminders: days before the deadline for due-soon notices; overdue notices every N days;
+    # escalation to the responsible leader (催办) and to all 督办员 (督办) after so many days overdue;
+    # unacknowledged after N days; monthly report reminder for long-term measures from this day.
+    RECTIFY_REMIND_DUE_DAYS = "7,3,1"
+    RECTIFY_REMIND_OVERDUE_EVERY = 1
+    RECTIFY_ESCALATE_LEADER_DAYS = 3
+    RECTIFY_ESCALATE_SUPERVISORS_DAYS = 7
+    RECTIFY_REMIND_UNACKNOWLEDGED_DAYS = 2
+    RECTIFY_REMIND_MONTHLY_DAY = 20
+    RECTIFY_REMIND_MAX_ITEMS = 50  # per message; a longer list ends with a count
+    RECTIFY_REMIND_WORKDAYS_ONLY = True
+    # The address people use to reach Rectify, for links in e-mails.
+    RECTIFY_BASE_URL = "http://127.0.0.1:5000"
+    # E-mail (SMTP); no SMTP_HOST means in-app notices only. SMTP_TLS: none, starttls or ssl.
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_FROM = "整改台账系统 <rectify@localhost>"
+    SMTP_TLS = "none"
     # Failed logins allowed per client address and user name (Flask-Limiter syntax).
     RECTIFY_LOGIN_RATE_LIMIT = "10 per 15 minutes"
     # Where the login throttle keeps its counters; memory:// is per process.
@@ -112,6 +132,12 @@ def _derive(app):
         if config[key] < 0:
             raise ConfigError(f"{key} 不能为负数：{config[key]}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
+    if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
+    try:
+        [int(day) for day in str(config["RECTIFY_REMIND_DUE_DAYS"]).replace("，", ",").split(",") if day.strip()]
+    except ValueError:
+        raise ConfigError(f"RECTIFY_REMIND_DUE_DAYS 应为逗号分隔的天数，如 7,3,1，实际为 {config['RECTIFY_REMIND_DUE_DAYS']!r}") from None
 
 
 def read_or_create_secret(path: Path) -> str:

@@ -50,6 +50,8 @@ ROUTES = {
     "tickets.problem": ("GET", "/problems/{problem}", SIGNED_IN),
     "imports.index": ("GET", "/imports/", SUPERVISORS),
     "ledgers.index": ("GET", "/ledger/", SIGNED_IN),
+    "notifications.index": ("GET", "/notifications/", SIGNED_IN),
+    "notifications.mark_read": ("POST", "/notifications/read", SIGNED_IN),
     "ledgers.export": ("GET", "/ledger/export", SIGNED_IN),
     "ledgers.download": ("GET", "/ledger/files/none.xlsx", SIGNED_IN),
     "ledgers.upload": ("GET", "/ledger/upload", SIGNED_IN),

@@ -1,5 +1,14 @@
 """The data model; import models from here."""
-from .activity import AuditLog, Evidence, ExtensionRequest, ImportRecord, Notification, ProgressUpdate
+from .activity import (
+    AuditLog,
+    Delivery,
+    Evidence,
+    ExtensionRequest,
+    ImportRecord,
+    Notice,
+    Notification,
+    ProgressUpdate,
+)
 from .enums import (
     ExtensionStatus,
     MeasureStatus,
@@ -13,7 +22,7 @@ from .org import Department, Person, User
 from .rectification import Batch, Measure, Problem
 
 __all__ = [
-    "AuditLog", "Batch", "ImportRecord", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
+    "AuditLog", "Batch", "Delivery", "ImportRecord", "Notice", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",
 ]

@@ -126,3 +126,46 @@ class ImportRecord(db.Model):
 
     batch: Mapped["Batch"] = relationship()
     created_by: Mapped[Optional[User]] = relationship()
+
+
+class Delivery(db.Model):
+    """The outbox: one message (a digest) to one recipient on one channel, sent with retries."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(20))  # email
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    html: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()
+
+
+class Notice(db.Model):
+    """One reminder of one rule about one measure to one person on one channel for one period.
+
+    Its key is unique and written before anything is sent, so no run, crash or second
+    scheduler can send the same notice twice.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measure.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    rule: Mapped[str] = mapped_column(sa.String(30))
+    level: Mapped[str] = mapped_column(sa.String(10))  # 提醒, 催办, 督办
+    channel: Mapped[str] = mapped_column(sa.String(20))  # inapp, email
+    notification_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("notification.id"))
+    delivery_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("delivery.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    measure: Mapped[Measure] = relationship()
+    user: Mapped[User] = relationship()
+    notification: Mapped[Optional[Notification]] = relationship()
+    delivery: Mapped[Optional[Delivery]] = relationship()

@@ -1,0 +1,209 @@
+"""Reminders: due-soon, overdue, escalation, unacknowledged and monthly-report notices, exactly once.
+
+``run_reminders(today)`` is the whole job; the scheduler and ``flask reminders run`` only call it:
+
+1. plan the notices due today (rules.py), drop those whose key is already recorded;
+2. write the new notices, one in-app digest per recipient and one e-mail per recipient into the
+   outbox, and commit — before anything leaves the machine;
+3. send the outbox (this run's and any earlier one's that failed), one SMTP connection per run,
+   retrying failures later with back-off.
+
+A crash after step 2 loses nothing (the next run sends the outbox); a second run, or a second
+scheduler, finds every key recorded and adds nothing. Nothing is sent on non-working days
+(official calendar with 调休, via chinese-calendar); the next working day catches up.
+"""
+import smtplib
+import ssl
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr
+from html import escape
+from typing import Optional
+
+import chinese_calendar
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Delivery, Notice, Notification
+from ..timeutil import utcnow
+from .rules import LEVELS, Planned, Settings, plan
+
+BACKOFF_MINUTES = (5, 15, 60, 240, 720)
+
+
+def is_workday(day: date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package does not know yet: weekdays
+        return day.weekday() < 5
+
+
+def run_reminders(today: date, dry_run: bool = False, now: Optional[datetime] = None) -> dict:
+    """Plan, record and send today's reminders; return what was done, by rule and channel."""
+    summary = {"today": today.isoformat(), "workday": True, "notices": {}, "recipients": 0, "messages": {},
+               "sent": 0, "failed": 0, "dry_run": dry_run}
+    if current_app.config["RECTIFY_REMIND_WORKDAYS_ONLY"] and not is_workday(today):
+        summary["workday"] = False
+        return summary
+    for attempt in (1, 2):
+        try:
+            _record(today, summary)
+            if dry_run:
+                db.session.rollback()
+                return summary
+            db.session.commit()
+            break
+        except IntegrityError:  # another run recorded some of the same notices first: plan again
+            db.session.rollback()
+            summary.update(notices={}, recipients=0, messages={})
+            if attempt == 2:
+                raise
+    sent, failed = send_outbox(now or utcnow())
+    summary["sent"], summary["failed"] = sent, failed
+    return summary
+
+
+def _record(today: date, summary: dict) -> None:
+    """Write the notices due today that no run has recorded, with their digests and outbox rows."""
+    config = current_app.config
+    planned = plan(today, Settings.from_config(config))
+    known = _known_keys([p.key for p in planned])
+    fresh = [p for p in planned if p.key not in known]
+    by_user = defaultdict(list)
+    for item in fresh:
+        by_user[item.user].append(item)
+    for item in fresh:
+        summary["notices"][item.rule] = summary["notices"].get(item.rule, 0) + 1
+    summary["recipients"] = len(by_user)
+    smtp_on = bool(config["SMTP_HOST"])
+    for user, items in by_user.items():
+        items.sort(key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
+        subject, text, html = _digest(user, items, config["RECTIFY_REMIND_MAX_ITEMS"])
+        notification = Notification(user=user, title=subject, body=text, url="/notifications")
+        db.session.add(notification)
+        channels = [("inapp", notification, None)]
+        summary["messages"]["inapp"] = summary["messages"].get("inapp", 0) + 1
+        if smtp_on and user.email:
+            delivery = Delivery(user=user, channel="email", subject=subject, body=text, html=html)
+            db.session.add(delivery)
+            channels.append(("email", None, delivery))
+            summary["messages"]["email"] = summary["messages"].get("email", 0) + 1
+        for channel, notification_row, delivery in channels:
+            for item in items:
+                db.session.add(Notice(key=f"{item.key}:{channel}", measure_id=item.measure.id, user=user, rule=item.rule,
+                                      level=item.level, channel=channel, notification=notification_row,
+                                      delivery=delivery))
+    db.session.flush()
+
+
+def _known_keys(keys: list[str]) -> set[str]:
+    """Planned keys already recorded on any channel (the in-app key stands for the notice)."""
+    known = set()
+    for start in range(0, len(keys), 1000):
+        chunk = [f"{key}:inapp" for key in keys[start:start + 1000]]
+        known.update(k.rsplit(":", 1)[0] for k in db.session.scalars(sa.select(Notice.key).where(Notice.key.in_(chunk))))
+    return known
+
+
+def _digest(user, items: list[Planned], limit: int) -> tuple[str, str, str]:
+    """One message listing all of a recipient's items (at most ``limit``, then a count)."""
+    worst = max(LEVELS.index(p.level) for p in items)
+    subject = f"【整改{LEVELS[worst]}】您有 {len(items)} 项整改措施需要处理"
+    base = current_app.config["RECTIFY_BASE_URL"].rstrip("/")
+    lines, rows = [f"{user.name}：", "", f"以下 {len(items)} 项整改措施需要您处理："], []
+    for number, item in enumerate(items[:limit], start=1):
+        link = f"{base}/problems/{item.measure.problem_id}#measure-{item.measure.id}"
+        lines.append(f"{number}. [{item.level}] {item.measure.text}（{item.reason}）{link}")
+        rows.append(f"<li><strong>[{escape(item.level)}]</strong> <a href=\"{escape(link)}\">{escape(item.measure.text)}</a>"
+                    f"（{escape(item.reason)}）</li>")
+    if len(items) > limit:
+        lines.append(f"……另有 {len(items) - limit} 项，请登录系统查看。")
+        rows.append(f"<li>……另有 {len(items) - limit} 项，请登录系统查看。</li>")
+    lines += ["", "整改台账系统（本邮件由系统自动发送）"]
+    html = (f"<p>{escape(user.name)}：</p><p>以下 {len(items)} 项整改措施需要您处理：</p><ol>{''.join(rows)}</ol>"
+            "<p style=\"color:#888\">整改台账系统（本邮件由系统自动发送）</p>")
+    return subject, "\n".join(lines), html
+
+
+def send_outbox(now: datetime) -> tuple[int, int]:
+    """Send every e-mail whose time has come over one SMTP connection; return (sent, failed).
+
+    Each message is claimed (pending → sending) by a conditional UPDATE before it is sent, so two
+    senders at once never send the same one; one left "sending" by a crash is retried after an hour.
+    """
+    config = current_app.config
+    db.session.execute(sa.update(Delivery).where(Delivery.status == "sending", Delivery.next_attempt_at < now - timedelta(hours=1))
+                       .values(status="pending"))
+    db.session.commit()
+    if not config["SMTP_HOST"]:
+        return 0, 0
+    due = []
+    for candidate in db.session.scalars(
+        sa.select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == "email",
+                                     Delivery.next_attempt_at <= now).order_by(Delivery.id)
+    ).all():
+        claimed = db.session.execute(sa.update(Delivery).where(Delivery.id == candidate, Delivery.status == "pending")
+                                     .values(status="sending", next_attempt_at=now))
+        if claimed.rowcount == 1:
+            due.append(candidate)
+    db.session.commit()
+    due = db.session.scalars(sa.select(Delivery).where(Delivery.id.in_(due or [0])).order_by(Delivery.id)).all()
+    if not due:
+        return 0, 0
+    sent = failed = 0
+    try:
+        connection = _connect(config)
+    except (OSError, smtplib.SMTPException) as error:
+        for delivery in due:
+            _failed(delivery, now, f"无法连接邮件服务器：{error}")
+        db.session.commit()
+        return 0, len(due)
+    with connection:
+        for delivery in due:
+            try:
+                connection.send_message(_email(delivery, config))
+            except (OSError, smtplib.SMTPException) as error:
+                _failed(delivery, now, str(error))
+                failed += 1
+            else:
+                delivery.status, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
+                sent += 1
+            db.session.commit()  # one at a time: a crash resends at most the message in flight
+    return sent, failed
+
+
+def _connect(config):
+    host, port, mode = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TLS"]
+    if mode == "ssl":
+        connection = smtplib.SMTP_SSL(host, port, timeout=30, context=ssl.create_default_context())
+    else:
+        connection = smtplib.SMTP(host, port, timeout=30)
+        if mode == "starttls":
+            connection.starttls(context=ssl.create_default_context())
+    if config["SMTP_USER"]:
+        connection.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+    return connection
+
+
+def _email(delivery: Delivery, config) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = delivery.subject
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = formataddr((delivery.user.name, delivery.user.email))
+    message.set_content(delivery.body)
+    message.add_alternative(delivery.html, subtype="html")
+    return message
+
+
+def _failed(delivery: Delivery, now: datetime, error: str) -> None:
+    delivery.status = "pending"
+    delivery.attempts += 1
+    delivery.last_error = error[:1000]
+    if delivery.attempts >= len(BACKOFF_MINUTES) + 1:
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[delivery.attempts - 1])
+

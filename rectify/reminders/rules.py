@@ -1,0 +1,116 @@
+"""Which reminders are due today, and to whom. Pure planning: nothing is written or sent here.
+
+Each planned notice carries a key (rule, measure, recipient, channel, period) that makes it
+unique. The period is what makes a notice exactly-once yet repeatable where it should repeat:
+a due-soon notice's period is the deadline (moving the deadline starts a new round), an
+overdue notice's period is the day (or every N days), a monthly report's period is the month.
+
+Catch-up: a due-soon notice is keyed by the smallest threshold at or above the days left, so a
+measure that crossed the 7-day mark while the system was down gets its 7-day notice on the
+next run — once — and its 3-day notice when that comes.
+"""
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
+
+S = MeasureStatus
+LEVELS = ("提醒", "催办", "督办")
+
+
+@dataclass(frozen=True)
+class Settings:
+    due_days: tuple[int, ...] = (7, 3, 1)
+    overdue_every: int = 1
+    leader_after: int = 3
+    supervisors_after: int = 7
+    unacknowledged_after: int = 2
+    monthly_day: int = 20
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        days = tuple(sorted({int(d) for d in str(config["RECTIFY_REMIND_DUE_DAYS"]).replace("，", ",").split(",") if d.strip()},
+                            reverse=True))
+        return cls(days, max(1, config["RECTIFY_REMIND_OVERDUE_EVERY"]), config["RECTIFY_ESCALATE_LEADER_DAYS"],
+                   config["RECTIFY_ESCALATE_SUPERVISORS_DAYS"], config["RECTIFY_REMIND_UNACKNOWLEDGED_DAYS"],
+                   config["RECTIFY_REMIND_MONTHLY_DAY"])
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    measure: Measure
+    user: User
+    rule: str
+    level: str
+    reason: str
+
+
+def _users(people: Iterable[Person]) -> list[User]:
+    return [p.user for p in people if p.user is not None and p.user.is_active]
+
+
+def _owners(measure: Measure, unit_owners: dict[int, list[User]]) -> list[User]:
+    """The responsible people with accounts; failing those, the lead unit's 责任人 accounts."""
+    return _users(measure.owners) or unit_owners.get(measure.lead_unit_id, [])
+
+
+def plan(today: date, settings: Settings) -> list[Planned]:
+    """Every notice due today, in a fixed number of queries whatever the number of measures."""
+    horizon = date.fromordinal(today.toordinal() + max(settings.due_days or (0,)))
+    people = (selectinload(Measure.owners).joinedload(Person.user), selectinload(Measure.leaders).joinedload(Person.user))
+    measures = db.session.scalars(
+        sa.select(Measure).join(Measure.problem)
+        .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None), sa.or_(
+            sa.and_(Measure.status.in_([S.NOT_STARTED, S.IN_PROGRESS]), Measure.due_on <= horizon),
+            sa.and_(Measure.status == S.NOT_STARTED, Measure.acknowledged_at.is_(None)),
+            Measure.status == S.LONG_TERM,
+        ))
+        .options(*people, joinedload(Measure.problem).selectinload(Problem.leaders).joinedload(Person.user))
+    ).all()
+    supervisors = db.session.scalars(sa.select(User).where(User.role == Role.SUPERVISOR, User.is_active)).all()
+    unit_owners: dict[int, list[User]] = {}
+    for user in db.session.scalars(sa.select(User).where(User.role == Role.OWNER, User.is_active)):
+        unit_owners.setdefault(user.department_id, []).append(user)
+    reported = set(db.session.scalars(
+        sa.select(ProgressUpdate.measure_id).where(
+            ProgressUpdate.kind == UpdateKind.PROGRESS,
+            ProgressUpdate.created_at >= date(today.year, today.month, 1))
+    ))
+    planned: list[Planned] = []
+    for m in measures:
+        owners = _owners(m, unit_owners)
+        leaders = _users(m.leaders) or _users(m.problem.leaders)
+
+        def add(rule, period, level, reason, users):
+            for user in users:
+                planned.append(Planned(f"{rule}:{m.id}:{user.id}:{period}", m, user, rule, level, reason))
+
+        if m.status in (S.NOT_STARTED, S.IN_PROGRESS) and m.due_on is not None:
+            left = (m.due_on - today).days
+            if left < 0:
+                late = -left
+                period = f"{m.due_on}:{(late - 1) // settings.overdue_every}"
+                add("overdue", period, LEVELS[0], f"已逾期{late}天", owners)
+                if late >= settings.leader_after:
+                    add("overdue_leader", period, LEVELS[1], f"已逾期{late}天（催办）", leaders)
+                if late >= settings.supervisors_after:
+                    add("overdue_supervisor", period, LEVELS[2], f"已逾期{late}天（督办）", supervisors)
+            elif left == 0:
+                add("due_today", m.due_on, LEVELS[0], "今天到期", owners)
+            else:
+                thresholds = [t for t in settings.due_days if t >= left]
+                if thresholds:
+                    add(f"due_soon_{min(thresholds)}", m.due_on, LEVELS[0], f"剩余{left}天到期", owners)
+        if m.status is S.NOT_STARTED and m.acknowledged_at is None:
+            waited = (today - m.assigned_at.date()).days
+            if waited >= settings.unacknowledged_after:
+                add("unacknowledged", m.assigned_at.date(), LEVELS[0], f"分派{waited}天仍未签收", owners)
+        if m.status is S.LONG_TERM and today.day >= settings.monthly_day and m.id not in reported:
+            add("monthly_report", f"{today:%Y-%m}", LEVELS[0], "长期坚持事项，请报送本月进展", owners)
+    return planned

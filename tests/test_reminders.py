@@ -1,0 +1,196 @@
+"""Reminders against a real SMTP server (aiosmtpd) started here: digests, thresholds, escalation,
+holidays and 调休, catch-up, exactly once across runs, SMTP down then up."""
+import email
+import email.policy
+import json
+import threading
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from live_server import free_port
+from rectify.extensions import db
+from rectify.models import Delivery, MeasureStatus, Notice, Notification, Role
+from rectify.reminders import run_reminders, send_outbox
+
+MONDAY = date(2026, 11, 30)  # a working day
+S = MeasureStatus
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def to(self, address):
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(smtp_port):
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "RECTIFY_BASE_URL": "http://rectify.example"}
+
+
+@pytest.fixture
+def people(make_user):
+    owner = make_user(Role.OWNER, name="周洁", email="zhoujie@example.gov.cn", person=True)
+    leader = make_user(Role.LEADER, name="李明", email="liming@example.gov.cn", person=True)
+    supervisor = make_user(Role.SUPERVISOR, name="孙丽", email="sunli@example.gov.cn")
+    return owner, leader, supervisor
+
+
+def measure_due(make_measure, people, days, problem=None, **fields):
+    owner, leader, _ = people
+    fields.setdefault("status", S.IN_PROGRESS)
+    fields.setdefault("acknowledged_at", datetime(2026, 11, 1))
+    return make_measure(problem=problem, owners=[owner.person], leaders=[leader.person],
+                        due_on=MONDAY + timedelta(days=days), text=f"措施（{days:+d}天）", **fields)
+
+
+def run(app, today=MONDAY, **kwargs):
+    with app.app_context():
+        return run_reminders(today, **kwargs)
+
+
+def test_one_digest_per_recipient_with_escalation(app, session, inbox, people, make_measure):
+    late = measure_due(make_measure, people, -8)
+    measure_due(make_measure, people, 2, problem=late.problem)
+    measure_due(make_measure, people, 0, problem=late.problem)
+    measure_due(make_measure, people, 30, problem=late.problem)  # nothing to say yet
+    summary = run(app)
+    assert summary["notices"] == {"overdue": 1, "overdue_leader": 1, "overdue_supervisor": 1, "due_soon_3": 1, "due_today": 1}
+    assert summary["recipients"] == 3 and summary["sent"] == 3
+    [mail] = inbox.to("zhoujie@example.gov.cn")
+    assert mail["Subject"] == "【整改提醒】您有 3 项整改措施需要处理"
+    assert "周洁" in mail["To"]
+    text = mail.get_body(("plain",)).get_content()
+    assert "措施（-8天）（已逾期8天）" in text and "剩余2天到期" in text and "今天到期" in text
+    assert "措施（+30天）" not in text
+    assert f"http://rectify.example/problems/{late.problem_id}#measure-{late.id}" in text
+    assert "<ol>" in mail.get_body(("html",)).get_content()
+    assert inbox.to("liming@example.gov.cn")[0]["Subject"].startswith("【整改催办】")
+    assert inbox.to("sunli@example.gov.cn")[0]["Subject"].startswith("【整改督办】")
+    bell = session.scalars(sa.select(Notification.title).where(Notification.user_id == people[0].id)).all()
+    assert bell == ["【整改提醒】您有 3 项整改措施需要处理"]
+
+
+def test_exactly_once_across_runs_and_daily_for_overdue(app, session, inbox, people, make_measure):
+    late = measure_due(make_measure, people, -1)
+    measure_due(make_measure, people, 5, problem=late.problem)
+    first = run(app)
+    assert first["notices"] == {"overdue": 1, "due_soon_7": 1}
+    again = run(app)
+    assert again["notices"] == {} and again["recipients"] == 0
+    assert len(inbox.messages) == 1
+    tomorrow = run(app, MONDAY + timedelta(days=1))
+    assert tomorrow["notices"] == {"overdue": 1}  # overdue repeats daily; 4 days left is still the 7-day round
+    assert len(inbox.messages) == 2
+
+
+def test_catch_up_after_downtime_then_the_next_threshold(app, inbox, people, make_measure):
+    measure_due(make_measure, people, 5)  # entered the 7-day window while nobody ran reminders
+    assert run(app)["notices"] == {"due_soon_7": 1}
+    assert run(app, MONDAY + timedelta(days=1))["notices"] == {}
+    assert run(app, MONDAY + timedelta(days=2))["notices"] == {"due_soon_3": 1}
+    assert run(app, MONDAY + timedelta(days=4))["notices"] == {"due_soon_1": 1}
+
+
+def test_holidays_and_make_up_workdays(app, inbox, people, make_measure):
+    measure_due(make_measure, people, (date(2026, 9, 30) - MONDAY).days)  # overdue all through 国庆
+    assert run(app, date(2026, 10, 2))["workday"] is False  # 国庆
+    assert run(app, date(2026, 10, 3))["workday"] is False
+    worked = run(app, date(2026, 10, 10))  # a Saturday worked for 国庆 (调休)
+    assert worked["workday"] is True and worked["notices"]["overdue"] == 1
+    assert len(inbox.messages) == 3  # 10 days overdue: owner, leader (催办) and supervisor (督办)
+
+
+def test_unacknowledged_and_monthly_report(app, session, inbox, people, make_measure):
+    new = measure_due(make_measure, people, 40, status=S.NOT_STARTED, acknowledged_at=None,
+                      assigned_at=datetime(2026, 11, 26, 2, 0))
+    ongoing = measure_due(make_measure, people, 100, problem=new.problem, status=S.LONG_TERM, is_long_term=True)
+    summary = run(app, date(2026, 11, 30))
+    assert summary["notices"] == {"unacknowledged": 1, "monthly_report": 1}
+    text = inbox.messages[0].get_body(("plain",)).get_content()
+    assert "分派4天仍未签收" in text and "请报送本月进展" in text
+    assert ongoing.id
+
+
+@pytest.mark.parametrize("app_config", [{"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 1, "RECTIFY_BASE_URL": "http://x"}])
+def test_smtp_down_then_up_delivers_once(app, session, people, make_measure, smtp_port):
+    measure_due(make_measure, people, -1)
+    summary = run(app)
+    assert summary["failed"] == 1 and summary["sent"] == 0
+    delivery = session.scalar(sa.select(Delivery))
+    assert delivery.status == "pending" and delivery.attempts == 1 and "无法连接" in delivery.last_error
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        app.config["SMTP_PORT"] = smtp_port
+        with app.app_context():
+            assert send_outbox(delivery.next_attempt_at - timedelta(minutes=1)) == (0, 0)  # not before its back-off
+            assert send_outbox(delivery.next_attempt_at + timedelta(minutes=1)) == (1, 0)
+            assert send_outbox(delivery.next_attempt_at + timedelta(minutes=30)) == (0, 0)
+            assert run_reminders(MONDAY)["notices"] == {}
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+
+
+def test_without_smtp_in_app_still_works(app, session, people, make_measure):
+    app.config["SMTP_HOST"] = ""
+    measure_due(make_measure, people, -2)
+    summary = run(app)
+    assert summary["messages"] == {"inapp": 1} and summary["sent"] == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 1
+
+
+def test_two_runs_at_once_send_nothing_twice(app, session, inbox, people, make_measure):
+    measure_due(make_measure, people, -8)
+    results = []
+
+    def worker():
+        with app.app_context():
+            try:
+                results.append(run_reminders(MONDAY))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 6  # 3 rules × in-app and e-mail
+    assert sorted(len(inbox.to(a)) for a in ("zhoujie", "liming", "sunli")) == [1, 1, 1]
+
+
+def test_cli_json_and_dry_run(app, runner, session, inbox, people, make_measure):
+    measure_due(make_measure, people, -1)
+    dry = runner.invoke(args=["reminders", "run", "--today", "2026-11-30", "--dry-run", "--json"])
+    assert json.loads(dry.stdout)["notices"] == {"overdue": 1}
+    assert session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0 and inbox.messages == []
+    real = runner.invoke(args=["reminders", "run", "--today", "2026-11-30"])
+    assert "overdue 1" in real.output and "成功 1" in real.output
+    holiday = runner.invoke(args=["reminders", "run", "--today", "2026-10-02"])
+    assert "不是工作日" in holiday.output
