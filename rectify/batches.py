@@ -90,5 +90,4 @@ def new_problem(batch_id):
         db.session.commit()
         flash("问题已新增，请继续添加整改措施。", "success")
         return redirect(url_for("tickets.new_measure", problem_id=problem.id))
-    return render_template("tickets/problem_form.html", form=form, problem=Problem(batch=batch)), \
-        400 if form.errors else 200
+    return render_template("tickets/problem_form.html", form=form, problem=None), 400 if form.errors else 200

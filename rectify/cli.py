@@ -11,6 +11,7 @@ users_cli = AppGroup("users", help="管理用户账号。")
 findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
 ledger_cli = AppGroup("ledger", help="整改台账。")
 reminders_cli = AppGroup("reminders", help="到期、逾期提醒与督办。")
+scheduler_cli = AppGroup("scheduler", help="定时任务。")
 demo_cli = AppGroup("demo", help="演示数据。")
 
 
@@ -20,6 +21,7 @@ def register(app):
     app.cli.add_command(findings_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_cli)
 
 
 def _check_password(ctx, param, value):
@@ -205,3 +207,21 @@ def run_reminders_command(today, dry_run, as_json):
     notices = "，".join(f"{rule} {count}" for rule, count in summary["notices"].items()) or "无"
     click.echo(f"提醒：{notices}；收件人 {summary['recipients']} 人；邮件发送成功 {summary['sent']}，失败 {summary['failed']}"
                + ("（演练，未记录）" if dry_run else ""))
+
+
+@scheduler_cli.command("run")
+def run_scheduler_command():
+    """运行定时任务进程（多进程部署时只运行一个；误启动的第二个不会执行任务）。"""
+    from flask import current_app
+
+    from .scheduler import build
+
+    app = current_app._get_current_object()
+    scheduler = build(app, blocking=True)
+    click.echo(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒，每 10 分钟重试未发出的邮件（按 Ctrl+C 停止）。")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        scheduler.rectify_lock.release()

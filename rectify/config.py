@@ -44,6 +44,10 @@ class Defaults:
     RECTIFY_REMIND_MONTHLY_DAY = 20
     RECTIFY_REMIND_MAX_ITEMS = 50  # per message; a longer list ends with a count
     RECTIFY_REMIND_WORKDAYS_ONLY = True
+    # When the daily reminder run starts (local time), and whether this process runs the scheduler
+    # ("on" for python app.py; set "off" in web processes when one `flask scheduler run` does it).
+    RECTIFY_REMIND_AT = "08:30"
+    RECTIFY_SCHEDULER = "on"
     # The address people use to reach Rectify, for links in e-mails.
     RECTIFY_BASE_URL = "http://127.0.0.1:5000"
     # E-mail (SMTP); no SMTP_HOST means in-app notices only. SMTP_TLS: none, starttls or ssl.
@@ -132,6 +136,13 @@ def _derive(app):
         if config[key] < 0:
             raise ConfigError(f"{key} 不能为负数：{config[key]}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
+    if config["RECTIFY_SCHEDULER"] not in ("on", "off"):
+        raise ConfigError(f"RECTIFY_SCHEDULER 应为 on 或 off，实际为 {config['RECTIFY_SCHEDULER']!r}")
+    try:
+        hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
+        assert 0 <= hour < 24 and 0 <= minute < 60
+    except (ValueError, AssertionError):
+        raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}") from None
     if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
         raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
     try:

@@ -46,6 +46,11 @@ def main(app, argv) -> int:
     args = parse_args(argv)
     for line in prepare(app, demo=args.demo):
         print(line, flush=True)
+    if app.config["RECTIFY_SCHEDULER"] == "on":
+        from .scheduler import build
+
+        build(app).start()
+        print(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒。", flush=True)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Rectify 已启动：http://{shown_host}:{args.port}/ （按 Ctrl+C 停止）", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="Rectify")

@@ -11,7 +11,7 @@ from .access import get_evidence, get_extension, get_measure, get_problem
 from .admin import department_choices
 from .extensions import db
 from .forms import EmptyForm
-from .models import AuditLog, Department, Evidence, ExtensionRequest, Measure, Problem, ProgressUpdate
+from .models import AuditLog, Department, Evidence, ExtensionRequest, Measure, Notice, Problem, ProgressUpdate
 from .people import resolve_people, split_names
 from .permissions import can_comment, can_supervise, can_work_on
 from .ticket_forms import (
@@ -91,6 +91,12 @@ def _ticket_page(problem, status=200, error=None, failed=None):
             )
         ).options(joinedload(AuditLog.actor)).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
     ).all()
+    notices = defaultdict(list)
+    for notice in db.session.scalars(
+        sa.select(Notice).where(Notice.measure_id.in_(ids))
+        .options(joinedload(Notice.user), joinedload(Notice.delivery)).order_by(Notice.created_at.desc(), Notice.id)
+    ):
+        notices[notice.measure_id].append(notice)
     forms = {}
     for measure in measures:
         for name in MEASURE_FORMS:
@@ -104,6 +110,7 @@ def _ticket_page(problem, status=200, error=None, failed=None):
         updates=updates,
         files=files,
         extensions=extensions,
+        notices=notices,
         trail=trail,
         forms=forms,
         decision_form=ExtensionDecisionForm(formdata=None),

@@ -84,6 +84,8 @@ ROUTES = {
     "admin.departments": ("GET", "/admin/departments", ADMIN),
     "admin.edit_department": ("GET", "/admin/departments/{department}/edit", ADMIN),
     "admin.delete_department": ("POST", "/admin/departments/{department}/delete", ADMIN),
+    "admin.jobs": ("GET", "/admin/jobs", ADMIN),
+    "admin.run_job_now": ("POST", "/admin/jobs/outbox/run", ADMIN),
 }
 
 

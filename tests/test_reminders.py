@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from live_server import free_port
 from rectify.extensions import db
 from rectify.models import Delivery, MeasureStatus, Notice, Notification, Role
 from rectify.reminders import run_reminders, send_outbox
+
+from live_server import free_port
 
 MONDAY = date(2026, 11, 30)  # a working day
 S = MeasureStatus

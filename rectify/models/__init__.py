@@ -5,9 +5,11 @@ from .activity import (
     Evidence,
     ExtensionRequest,
     ImportRecord,
+    JobRun,
     Notice,
     Notification,
     ProgressUpdate,
+    SchedulerLock,
 )
 from .enums import (
     ExtensionStatus,
@@ -22,7 +24,7 @@ from .org import Department, Person, User
 from .rectification import Batch, Measure, Problem
 
 __all__ = [
-    "AuditLog", "Batch", "Delivery", "ImportRecord", "Notice", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
+    "AuditLog", "Batch", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",
 ]

@@ -169,3 +169,22 @@ class Notice(db.Model):
     user: Mapped[User] = relationship()
     notification: Mapped[Optional[Notification]] = relationship()
     delivery: Mapped[Optional[Delivery]] = relationship()
+
+
+class SchedulerLock(db.Model):
+    """Which scheduler process may run jobs (SQLite; PostgreSQL uses an advisory lock)."""
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(100))
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job: for the admin page, and to see that the scheduler lives."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(sa.String(50), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[Optional[datetime]]
+    ok: Mapped[Optional[bool]]
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

@@ -1,0 +1,159 @@
+"""The scheduler: APScheduler 3 calls the jobs; the jobs poll the database and are idempotent.
+
+One process runs jobs. ``python app.py`` embeds the scheduler (one process, the default);
+with several app processes set ``RECTIFY_SCHEDULER=off`` in them and run one
+``flask --app app scheduler run``. A lock makes sure a second scheduler started by mistake
+runs nothing: a PostgreSQL advisory lock held by the scheduler's own connection, or on SQLite
+a lock row whose heartbeat the holder renews (taken over when it is older than two minutes).
+Even then, the notices' unique keys make double sends impossible.
+"""
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+from typing import Callable
+
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import JobRun, SchedulerLock
+from .timeutil import local_today, utcnow
+
+log = logging.getLogger("rectify.scheduler")
+LOCK_NAME = "scheduler"
+ADVISORY_KEY = 7_310_420_231  # any constant; this is Rectify's
+STALE_AFTER = timedelta(minutes=2)
+
+
+def job_reminders(app) -> dict:
+    from .reminders import run_reminders
+
+    return run_reminders(local_today())
+
+
+def job_outbox(app) -> dict:
+    from .reminders import send_outbox
+
+    sent, failed = send_outbox(utcnow())
+    return {"sent": sent, "failed": failed}
+
+
+JOBS: dict[str, tuple[str, Callable]] = {
+    "reminders": ("每日提醒", job_reminders),
+    "outbox": ("邮件重试", job_outbox),
+}
+
+
+class Lock:
+    """The one-scheduler lock, on whichever database is configured."""
+
+    def __init__(self, app):
+        self.app = app
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.connection = None
+
+    def acquire(self) -> bool:
+        with self.app.app_context():
+            engine = db.engine
+            if engine.dialect.name == "postgresql":
+                if self.connection is None:
+                    self.connection = engine.connect()
+                got = self.connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+                self.connection.commit()
+                return bool(got)
+            return self._sqlite_acquire()
+
+    def _sqlite_acquire(self) -> bool:
+        now = utcnow()
+        row = db.session.get(SchedulerLock, LOCK_NAME)
+        try:
+            if row is None:
+                db.session.add(SchedulerLock(name=LOCK_NAME, holder=self.holder, heartbeat_at=now))
+            elif row.holder == self.holder or row.heartbeat_at < now - STALE_AFTER:
+                updated = db.session.execute(
+                    sa.update(SchedulerLock).where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == row.holder,
+                                                   SchedulerLock.heartbeat_at == row.heartbeat_at)
+                    .values(holder=self.holder, heartbeat_at=now))
+                if updated.rowcount != 1:
+                    db.session.rollback()
+                    return False
+            else:
+                db.session.rollback()
+                return False
+            db.session.commit()
+            return True
+        except IntegrityError:
+            db.session.rollback()
+            return False
+
+    def release(self) -> None:
+        with self.app.app_context():
+            if self.connection is not None:
+                self.connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+                self.connection.commit()
+                self.connection.close()
+                self.connection = None
+            else:
+                db.session.execute(sa.delete(SchedulerLock).where(SchedulerLock.name == LOCK_NAME,
+                                                                  SchedulerLock.holder == self.holder))
+                db.session.commit()
+
+
+def run_job(app, lock: Lock, name: str) -> dict | None:
+    """Run one job if this process holds the lock; record the run. Returns its summary."""
+    if not lock.acquire():  # also the SQLite heartbeat
+        log.info("另一个调度进程正在运行，跳过任务 %s", name)
+        return None
+    with app.app_context():
+        run = JobRun(job=name)
+        db.session.add(run)
+        db.session.commit()
+        try:
+            summary = JOBS[name][1](app)
+        except Exception as error:  # a failed job must not stop the scheduler; it is logged and shown
+            db.session.rollback()
+            log.exception("任务 %s 失败", name)
+            run = db.session.merge(run)
+            run.ok, run.finished_at, run.summary = False, utcnow(), {"error": str(error)[:500]}
+        else:
+            run = db.session.merge(run)
+            run.ok, run.finished_at, run.summary = True, utcnow(), summary
+        db.session.commit()
+        return run.summary
+
+
+def build(app, blocking: bool = False):
+    """A scheduler with Rectify's jobs, coalescing missed runs and catching up at start."""
+    config = app.config
+    zone = config["TIMEZONE"]
+    hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
+        timezone=zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 12 * 3600})
+    lock = Lock(app)
+    scheduler.add_job(run_job, CronTrigger(hour=hour, minute=minute, timezone=zone), args=(app, lock, "reminders"),
+                      id="reminders", name=JOBS["reminders"][0])
+    scheduler.add_job(run_job, IntervalTrigger(minutes=10), args=(app, lock, "outbox"), id="outbox",
+                      name=JOBS["outbox"][0])
+    # A catch-up run at start: reminders are idempotent, so a run already made today adds nothing.
+    scheduler.add_job(run_job, args=(app, lock, "reminders"), id="catch-up", name="启动补发")
+    scheduler.rectify_lock = lock
+    return scheduler
+
+
+def next_runs(app) -> dict[str, str]:
+    """When each job will next run, computed from its trigger (the web process has no scheduler)."""
+    from datetime import datetime
+
+    zone = app.config["TIMEZONE"]
+    hour, minute = (int(part) for part in app.config["RECTIFY_REMIND_AT"].split(":"))
+    now = datetime.now(zone)
+    return {
+        "reminders": CronTrigger(hour=hour, minute=minute, timezone=zone).get_next_fire_time(None, now),
+        "outbox": None,
+    }
