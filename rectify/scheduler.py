@@ -57,16 +57,20 @@ class Lock:
         self.app = app
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.connection = None
+        self.held = False
 
     def acquire(self) -> bool:
         with self.app.app_context():
             engine = db.engine
             if engine.dialect.name == "postgresql":
+                if self.held:  # advisory locks count re-entries; hold it once
+                    return True
                 if self.connection is None:
                     self.connection = engine.connect()
                 got = self.connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
                 self.connection.commit()
-                return bool(got)
+                self.held = bool(got)
+                return self.held
             return self._sqlite_acquire()
 
     def _sqlite_acquire(self) -> bool:
@@ -95,10 +99,10 @@ class Lock:
     def release(self) -> None:
         with self.app.app_context():
             if self.connection is not None:
-                self.connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-                self.connection.commit()
+                # End the database session itself: a pooled connection would keep the lock.
+                self.connection.invalidate()
                 self.connection.close()
-                self.connection = None
+                self.connection, self.held = None, False
             else:
                 db.session.execute(sa.delete(SchedulerLock).where(SchedulerLock.name == LOCK_NAME,
                                                                   SchedulerLock.holder == self.holder))

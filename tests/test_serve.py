@@ -22,6 +22,7 @@ def test_first_start_creates_an_admin_who_logs_in_with_the_printed_password(tmp_
     with LiveServer(tmp_path / "instance", "--demo", database_url=database_url) as server:
         password = server.printed(PASSWORD_LINE)
         assert "用户名：admin" in server.output and "演示账号" in server.output
+        assert "定时任务已启动：每日 08:30 发送提醒" in server.output
         browser = Browserless(server.url)
         status, headers, page = browser.get("/")
         assert status == 302 and "/login" in headers["Location"]

@@ -1,0 +1,62 @@
+"""The scheduler: one process runs jobs, whatever else is started; jobs are recorded."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from rectify.extensions import db
+from rectify.models import JobRun, Role, SchedulerLock
+from rectify.scheduler import Lock, build, run_job
+from rectify.timeutil import utcnow
+
+
+def test_only_one_scheduler_holds_the_lock(app):
+    first, second = Lock(app), Lock(app)
+    try:
+        assert first.acquire() is True
+        assert first.acquire() is True  # the holder renews (heartbeat on SQLite)
+        assert second.acquire() is False
+        first.release()
+        assert second.acquire() is True
+    finally:
+        first.release()
+        second.release()
+
+
+def test_a_stale_sqlite_lock_is_taken_over(app, session):
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL releases an advisory lock when its holder's connection dies
+    crashed = Lock(app)
+    assert crashed.acquire()
+    session.execute(sa.update(SchedulerLock).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
+    session.commit()
+    assert Lock(app).acquire() is True
+
+
+def test_a_second_scheduler_runs_no_job(app, session):
+    running, mistaken = Lock(app), Lock(app)
+    try:
+        assert run_job(app, running, "outbox") == {"sent": 0, "failed": 0}
+        assert run_job(app, mistaken, "reminders") is None
+    finally:
+        running.release()
+        mistaken.release()
+    session.expire_all()
+    assert session.scalars(sa.select(JobRun.job)).all() == ["outbox"]
+
+
+def test_the_schedule_follows_the_settings(app):
+    app.config["RECTIFY_REMIND_AT"] = "07:45"
+    scheduler = build(app)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"reminders", "outbox", "catch-up"}
+    assert str(jobs["reminders"].trigger) == "cron[hour='7', minute='45']"
+    assert str(jobs["reminders"].trigger.timezone) == "Asia/Shanghai"
+
+
+def test_admin_sees_jobs_and_runs_one_now(client, session, login_as):
+    login_as(Role.ADMIN)
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "每日提醒" in page and "08:30" in page
+    assert client.post("/admin/jobs/reminders/run").status_code == 302
+    assert session.scalar(sa.select(JobRun)).ok is True
+    assert client.post("/admin/jobs/nothing/run").status_code == 404
