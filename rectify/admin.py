@@ -49,7 +49,16 @@ class UserForm(Form):
 class DepartmentForm(Form):
     name = StringField("部门名称", validators=[DataRequired("请输入部门名称。"), Length(max=100)])
     parent_id = SelectField("上级部门", coerce=int)
+    robot_kind = SelectField("工作群机器人", default="", choices=[SelectChoice("", "（不使用）"), SelectChoice("wecom", "企业微信"),
+                                                   SelectChoice("dingtalk", "钉钉"), SelectChoice("feishu", "飞书")])
+    robot_url = StringField("机器人 Webhook 地址", validators=[Optional(), Length(max=500),
+                                                         Regexp(r"^https?://", message="地址应以 http:// 或 https:// 开头。")])
+    robot_secret = StringField("加签密钥（钉钉、飞书，可留空）", validators=[Optional(), Length(max=200)])
     submit = SubmitField("保存")
+
+    def validate_robot_url(self, field):
+        if self.robot_kind.data and not field.data:
+            raise ValidationError("选择了机器人，请填写 Webhook 地址。")
 
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +67,8 @@ class DepartmentForm(Form):
         if department is not None:
             excluded = {department.id} | {d.id for d in _descendants(department)}
         self.parent_id.choices = department_choices(exclude=excluded)
+        if self.robot_kind.data is None:  # a unit without a robot: the "none" choice
+            self.robot_kind.data = ""
 
     def validate_name(self, field):
         field.data = field.data.strip()
@@ -176,6 +187,9 @@ def edit_department(department_id=None):
             before = audit.snapshot(department, ["name", "parent"])
         department.name = form.name.data
         department.parent_id = form.parent_id.data or None
+        department.robot_kind = form.robot_kind.data or None
+        department.robot_url = form.robot_url.data.strip() if form.robot_kind.data and form.robot_url.data else None
+        department.robot_secret = form.robot_secret.data.strip() or None if form.robot_kind.data else None
         db.session.flush()
         db.session.refresh(department, ["parent"])
         if before:

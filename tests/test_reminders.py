@@ -195,3 +195,79 @@ def test_cli_json_and_dry_run(app, runner, session, inbox, people, make_measure)
     assert "overdue 1" in real.output and "成功 1" in real.output
     holiday = runner.invoke(args=["reminders", "run", "--today", "2026-10-02"])
     assert "不是工作日" in holiday.output
+
+
+class RobotEndpoint:
+    """A real local HTTP server standing in for 企业微信/钉钉/飞书: records what robots receive."""
+
+    def __init__(self):
+        import http.server
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                received.append((self.path, body))
+                answer = b'{"code": 0, "msg": "success"}' if "feishu" in self.path else b'{"errcode": 0, "errmsg": "ok"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def robot_endpoint():
+    endpoint = RobotEndpoint()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk", "feishu"])
+def test_unit_robots_get_one_digest_in_their_format(app, session, inbox, people, make_measure, robot_endpoint, kind):
+    import base64
+    import hashlib
+    import hmac
+    from urllib.parse import parse_qs, urlsplit
+
+    late = measure_due(make_measure, people, -4)
+    unit = late.lead_unit
+    unit.robot_kind, unit.robot_url, unit.robot_secret = kind, f"{robot_endpoint.url}/{kind}/send?access_token=t", "SEC123"
+    session.commit()
+    summary = run(app)
+    assert summary["messages"]["robot"] == 1
+    [(path, body)] = robot_endpoint.received
+    if kind == "wecom":
+        assert body["msgtype"] == "markdown" and "已逾期4天" in body["markdown"]["content"]
+    elif kind == "dingtalk":
+        query = parse_qs(urlsplit(path).query)
+        expected = base64.b64encode(hmac.new(b"SEC123", f"{query['timestamp'][0]}\nSEC123".encode(), hashlib.sha256).digest())
+        assert query["sign"][0] == expected.decode() and "已逾期4天" in body["markdown"]["text"]
+    else:
+        key = f"{body['timestamp']}\nSEC123".encode()
+        assert body["sign"] == base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+        assert "已逾期4天" in body["content"]["text"]
+    assert run(app)["messages"] == {}
+    assert len(robot_endpoint.received) == 1
+
+
+def test_a_robot_that_is_down_is_retried_later(app, session, people, make_measure):
+    late = measure_due(make_measure, people, -4)
+    late.lead_unit.robot_kind, late.lead_unit.robot_url = "wecom", f"http://127.0.0.1:{free_port()}/send"
+    session.commit()
+    app.config["SMTP_HOST"] = ""
+    summary = run(app)
+    assert summary["failed"] == 1
+    delivery = session.scalar(sa.select(Delivery).where(Delivery.channel == "robot"))
+    assert delivery.status == "pending" and "无法发送到企业微信机器人" in delivery.last_error

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import utcnow
 from .enums import ExtensionStatus, UpdateKind, enum_column_type
-from .org import User
+from .org import Department, User
 from .rectification import Batch, Measure
 
 
@@ -129,11 +129,13 @@ class ImportRecord(db.Model):
 
 
 class Delivery(db.Model):
-    """The outbox: one message (a digest) to one recipient on one channel, sent with retries."""
+    """The outbox: one message (a digest) to one recipient — a user by e-mail, or a unit's
+    work-chat robot — sent with retries."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    channel: Mapped[str] = mapped_column(sa.String(20))  # email
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    department_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"))
+    channel: Mapped[str] = mapped_column(sa.String(20))  # email, robot
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     html: Mapped[str] = mapped_column(sa.Text, default="")
@@ -144,7 +146,8 @@ class Delivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[Optional[User]] = relationship()
+    department: Mapped[Optional["Department"]] = relationship()
 
 
 class Notice(db.Model):
@@ -157,7 +160,7 @@ class Notice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measure.id"), index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)  # None: a unit's robot
     rule: Mapped[str] = mapped_column(sa.String(30))
     level: Mapped[str] = mapped_column(sa.String(10))  # 提醒, 催办, 督办
     channel: Mapped[str] = mapped_column(sa.String(20))  # inapp, email
@@ -166,7 +169,7 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     measure: Mapped[Measure] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[Optional[User]] = relationship()
     notification: Mapped[Optional[Notification]] = relationship()
     delivery: Mapped[Optional[Delivery]] = relationship()
 

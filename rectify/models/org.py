@@ -20,6 +20,10 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The unit's work-chat group robot: wecom (企业微信), dingtalk (钉钉) or feishu (飞书).
+    robot_kind: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    robot_url: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    robot_secret: Mapped[Optional[str]] = mapped_column(sa.String(200))  # signing secret (钉钉, 飞书)
 
     parent: Mapped[Optional["Department"]] = relationship(
         remote_side=[id], back_populates="children"

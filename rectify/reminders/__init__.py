@@ -27,8 +27,9 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Delivery, Notice, Notification
+from ..models import Delivery, Department, Notice, Notification
 from ..timeutil import utcnow
+from . import robots
 from .rules import LEVELS, Planned, Settings, plan
 
 BACKOFF_MINUTES = (5, 15, 60, 240, 720)
@@ -96,7 +97,34 @@ def _record(today: date, summary: dict) -> None:
                 db.session.add(Notice(key=f"{item.key}:{channel}", measure_id=item.measure.id, user=user, rule=item.rule,
                                       level=item.level, channel=channel, notification=notification_row,
                                       delivery=delivery))
+    _record_robots(planned, summary)
     db.session.flush()
+
+
+def _record_robots(planned: list[Planned], summary: dict) -> None:
+    """One digest per unit with a work-chat robot, about that unit's measures (each notice once)."""
+    units = {u.id: u for u in db.session.scalars(sa.select(Department).where(Department.robot_url.is_not(None)))}
+    by_unit: dict[int, dict[str, Planned]] = defaultdict(dict)
+    for item in planned:
+        unit_id = item.measure.lead_unit_id
+        if unit_id in units:
+            by_unit[unit_id].setdefault(f"{item.rule}:{item.measure.id}:unit{unit_id}:{item.period}:robot", item)
+    if not by_unit:
+        return
+    wanted = [key for items in by_unit.values() for key in items]
+    known = set(db.session.scalars(sa.select(Notice.key).where(Notice.key.in_(wanted))))
+    for unit_id, items in by_unit.items():
+        fresh = {key: item for key, item in items.items() if key not in known}
+        if not fresh:
+            continue
+        ordered = sorted(fresh.values(), key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
+        subject, text, _ = _digest(units[unit_id], ordered, current_app.config["RECTIFY_REMIND_MAX_ITEMS"])
+        delivery = Delivery(department=units[unit_id], channel="robot", subject=subject, body=text, html="")
+        db.session.add(delivery)
+        summary["messages"]["robot"] = summary["messages"].get("robot", 0) + 1
+        for key, item in fresh.items():
+            db.session.add(Notice(key=key, measure_id=item.measure.id, user=None, rule=item.rule, level=item.level,
+                                  channel="robot", delivery=delivery))
 
 
 def _known_keys(keys: list[str]) -> set[str]:
@@ -113,7 +141,7 @@ def _digest(user, items: list[Planned], limit: int) -> tuple[str, str, str]:
     worst = max(LEVELS.index(p.level) for p in items)
     subject = f"【整改{LEVELS[worst]}】您有 {len(items)} 项整改措施需要处理"
     base = current_app.config["RECTIFY_BASE_URL"].rstrip("/")
-    lines, rows = [f"{user.name}：", "", f"以下 {len(items)} 项整改措施需要您处理："], []
+    lines, rows = [f"{user.name}：", "", f"以下 {len(items)} 项整改措施需要处理："], []
     for number, item in enumerate(items[:limit], start=1):
         link = f"{base}/problems/{item.measure.problem_id}#measure-{item.measure.id}"
         lines.append(f"{number}. [{item.level}] {item.measure.text}（{item.reason}）{link}")
@@ -123,7 +151,7 @@ def _digest(user, items: list[Planned], limit: int) -> tuple[str, str, str]:
         lines.append(f"……另有 {len(items) - limit} 项，请登录系统查看。")
         rows.append(f"<li>……另有 {len(items) - limit} 项，请登录系统查看。</li>")
     lines += ["", "整改台账系统（本邮件由系统自动发送）"]
-    html = (f"<p>{escape(user.name)}：</p><p>以下 {len(items)} 项整改措施需要您处理：</p><ol>{''.join(rows)}</ol>"
+    html = (f"<p>{escape(user.name)}：</p><p>以下 {len(items)} 项整改措施需要处理：</p><ol>{''.join(rows)}</ol>"
             "<p style=\"color:#888\">整改台账系统（本邮件由系统自动发送）</p>")
     return subject, "\n".join(lines), html
 
@@ -138,11 +166,10 @@ def send_outbox(now: datetime) -> tuple[int, int]:
     db.session.execute(sa.update(Delivery).where(Delivery.status == "sending", Delivery.next_attempt_at < now - timedelta(hours=1))
                        .values(status="pending"))
     db.session.commit()
-    if not config["SMTP_HOST"]:
-        return 0, 0
     due = []
+    channels = ["robot", "email"] if config["SMTP_HOST"] else ["robot"]
     for candidate in db.session.scalars(
-        sa.select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == "email",
+        sa.select(Delivery.id).where(Delivery.status == "pending", Delivery.channel.in_(channels),
                                      Delivery.next_attempt_at <= now).order_by(Delivery.id)
     ).all():
         claimed = db.session.execute(sa.update(Delivery).where(Delivery.id == candidate, Delivery.status == "pending")
@@ -151,16 +178,28 @@ def send_outbox(now: datetime) -> tuple[int, int]:
             due.append(candidate)
     db.session.commit()
     due = db.session.scalars(sa.select(Delivery).where(Delivery.id.in_(due or [0])).order_by(Delivery.id)).all()
-    if not due:
-        return 0, 0
     sent = failed = 0
+    for delivery in [d for d in due if d.channel == "robot"]:
+        unit = delivery.department
+        try:
+            robots.post(unit.robot_kind, unit.robot_url, unit.robot_secret, delivery.subject, delivery.body)
+        except robots.RobotError as error:
+            _failed(delivery, now, str(error))
+            failed += 1
+        else:
+            delivery.status, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
+            sent += 1
+        db.session.commit()
+    due = [d for d in due if d.channel == "email"]
+    if not due:
+        return sent, failed
     try:
         connection = _connect(config)
     except (OSError, smtplib.SMTPException) as error:
         for delivery in due:
             _failed(delivery, now, f"无法连接邮件服务器：{error}")
         db.session.commit()
-        return 0, len(due)
+        return sent, failed + len(due)
     with connection:
         for delivery in due:
             try:

@@ -49,6 +49,7 @@ class Planned:
     rule: str
     level: str
     reason: str
+    period: str
 
 
 def _users(people: Iterable[Person]) -> list[User]:
@@ -89,7 +90,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
 
         def add(rule, period, level, reason, users):
             for user in users:
-                planned.append(Planned(f"{rule}:{m.id}:{user.id}:{period}", m, user, rule, level, reason))
+                planned.append(Planned(f"{rule}:{m.id}:{user.id}:{period}", m, user, rule, level, reason, str(period)))
 
         if m.status in (S.NOT_STARTED, S.IN_PROGRESS) and m.due_on is not None:
             left = (m.due_on - today).days
