@@ -47,6 +47,8 @@ class Defaults:
     # When the daily reminder run starts (local time), and whether this process runs the scheduler
     # ("on" for python app.py; set "off" in web processes when one `flask scheduler run` does it).
     RECTIFY_REMIND_AT = "08:30"
+    # Messages leave only within these local hours; outside them they wait in the outbox.
+    RECTIFY_SEND_HOURS = "08:00-18:00"
     RECTIFY_SCHEDULER = "on"
     # The address people use to reach Rectify, for links in e-mails.
     RECTIFY_BASE_URL = "http://127.0.0.1:5000"
@@ -143,6 +145,12 @@ def _derive(app):
         assert 0 <= hour < 24 and 0 <= minute < 60
     except (ValueError, AssertionError):
         raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}") from None
+    try:
+        config["SEND_WINDOW"] = tuple(
+            tuple(int(part) for part in moment.split(":")) for moment in config["RECTIFY_SEND_HOURS"].split("-"))
+        assert len(config["SEND_WINDOW"]) == 2
+    except (ValueError, AssertionError):
+        raise ConfigError(f"RECTIFY_SEND_HOURS 应为 时:分-时:分，如 08:00-18:00，实际为 {config['RECTIFY_SEND_HOURS']!r}") from None
     if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
         raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
     try:

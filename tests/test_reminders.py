@@ -48,7 +48,9 @@ def inbox(smtp_port):
 
 @pytest.fixture
 def app_config(smtp_port):
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "RECTIFY_BASE_URL": "http://rectify.example"}
+    # Sending all day, so that no test depends on the hour it runs at; test_send_hours checks the window.
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "RECTIFY_BASE_URL": "http://rectify.example",
+            "RECTIFY_SEND_HOURS": "00:00-24:00"}
 
 
 @pytest.fixture
@@ -135,7 +137,8 @@ def test_unacknowledged_and_monthly_report(app, session, inbox, people, make_mea
     assert ongoing.id
 
 
-@pytest.mark.parametrize("app_config", [{"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 1, "RECTIFY_BASE_URL": "http://x"}])
+@pytest.mark.parametrize("app_config", [{"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 1, "RECTIFY_BASE_URL": "http://x",
+                                          "RECTIFY_SEND_HOURS": "00:00-24:00"}])
 def test_smtp_down_then_up_delivers_once(app, session, people, make_measure, smtp_port):
     measure_due(make_measure, people, -1)
     summary = run(app)
@@ -271,3 +274,15 @@ def test_a_robot_that_is_down_is_retried_later(app, session, people, make_measur
     assert summary["failed"] == 1
     delivery = session.scalar(sa.select(Delivery).where(Delivery.channel == "robot"))
     assert delivery.status == "pending" and "无法发送到企业微信机器人" in delivery.last_error
+
+
+def test_nothing_leaves_outside_the_send_hours(app, session, inbox, people, make_measure):
+    app.config["SEND_WINDOW"] = ((8, 0), (18, 0))
+    measure_due(make_measure, people, -1)
+    evening = datetime(2026, 11, 30, 13, 30)  # 21:30 in Beijing
+    summary = run(app, now=evening)
+    assert summary["notices"] == {"overdue": 1} and summary["sent"] == 0
+    assert session.scalar(sa.select(Delivery.status)) == "pending" and inbox.messages == []
+    with app.app_context():
+        assert send_outbox(datetime(2026, 12, 1, 0, 30)) == (1, 0)  # 08:30 the next morning
+    assert len(inbox.messages) == 1

@@ -15,7 +15,7 @@ scheduler, finds every key recorded and adds nothing. Nothing is sent on non-wor
 import smtplib
 import ssl
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr
 from html import escape
@@ -163,6 +163,8 @@ def send_outbox(now: datetime) -> tuple[int, int]:
     senders at once never send the same one; one left "sending" by a crash is retried after an hour.
     """
     config = current_app.config
+    if not within_send_hours(now):
+        return 0, 0
     db.session.execute(sa.update(Delivery).where(Delivery.status == "sending", Delivery.next_attempt_at < now - timedelta(hours=1))
                        .values(status="pending"))
     db.session.commit()
@@ -212,6 +214,13 @@ def send_outbox(now: datetime) -> tuple[int, int]:
                 sent += 1
             db.session.commit()  # one at a time: a crash resends at most the message in flight
     return sent, failed
+
+
+def within_send_hours(now: datetime) -> bool:
+    """Whether ``now`` (naive UTC) falls in RECTIFY_SEND_HOURS, local time."""
+    local = now.replace(tzinfo=timezone.utc).astimezone(current_app.config["TIMEZONE"])
+    start, end = current_app.config["SEND_WINDOW"]
+    return start <= (local.hour, local.minute) < end
 
 
 def _connect(config):
