@@ -35,7 +35,23 @@ def index():
         for path in sorted(folder.glob("*.xlsx"), key=lambda p: p.stat().st_mtime, reverse=True)[:100]:
             stat = path.stat()
             files.append({"name": path.name, "size": stat.st_size, "made": datetime.fromtimestamp(stat.st_mtime)})
-    return render_template("ledgers/index.html", files=files)
+    from .ledger.scheduled import listing
+    from .permissions import can_supervise
+
+    scheduled = listing() if can_supervise(current_user) else []
+    return render_template("ledgers/index.html", files=files, scheduled=scheduled)
+
+
+@bp.route("/scheduled/<name>")
+def scheduled(name):
+    """A weekly or monthly ledger (督办员): it holds every unit's measures."""
+    from .ledger.scheduled import folder
+    from .permissions import can_supervise, require
+
+    require(can_supervise(current_user))
+    if not SAFE_NAME.match(name) or not (folder() / name).is_file():
+        abort(404, description="未找到该台账文件。")
+    return send_file(folder() / name, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
 
 
 @bp.route("/export")

@@ -44,9 +44,23 @@ def job_outbox(app) -> dict:
     return {"sent": sent, "failed": failed}
 
 
+def job_weekly_ledger(app) -> dict:
+    from .ledger.scheduled import make_scheduled_ledger
+
+    return make_scheduled_ledger("weekly", local_today())
+
+
+def job_monthly_ledger(app) -> dict:
+    from .ledger.scheduled import make_scheduled_ledger
+
+    return make_scheduled_ledger("monthly", local_today())
+
+
 JOBS: dict[str, tuple[str, Callable]] = {
     "reminders": ("每日提醒", job_reminders),
-    "outbox": ("邮件重试", job_outbox),
+    "outbox": ("发送待发消息", job_outbox),
+    "weekly_ledger": ("每周台账（周一 08:00）", job_weekly_ledger),
+    "monthly_ledger": ("每月台账（1日 08:00）", job_monthly_ledger),
 }
 
 
@@ -144,6 +158,10 @@ def build(app, blocking: bool = False):
                       id="reminders", name=JOBS["reminders"][0])
     scheduler.add_job(run_job, IntervalTrigger(minutes=10), args=(app, lock, "outbox"), id="outbox",
                       name=JOBS["outbox"][0])
+    scheduler.add_job(run_job, CronTrigger(day_of_week="mon", hour=8, timezone=zone), args=(app, lock, "weekly_ledger"),
+                      id="weekly_ledger", name=JOBS["weekly_ledger"][0])
+    scheduler.add_job(run_job, CronTrigger(day=1, hour=8, timezone=zone), args=(app, lock, "monthly_ledger"),
+                      id="monthly_ledger", name=JOBS["monthly_ledger"][0])
     # A catch-up run at start: reminders are idempotent, so a run already made today adds nothing.
     scheduler.add_job(run_job, args=(app, lock, "reminders"), id="catch-up", name="启动补发")
     scheduler.rectify_lock = lock
@@ -160,4 +178,6 @@ def next_runs(app) -> dict[str, str]:
     return {
         "reminders": CronTrigger(hour=hour, minute=minute, timezone=zone).get_next_fire_time(None, now),
         "outbox": None,
+        "weekly_ledger": CronTrigger(day_of_week="mon", hour=8, timezone=zone).get_next_fire_time(None, now),
+        "monthly_ledger": CronTrigger(day=1, hour=8, timezone=zone).get_next_fire_time(None, now),
     }

@@ -55,6 +55,7 @@ ROUTES = {
     "ledgers.export": ("GET", "/ledger/export", SIGNED_IN),
     "ledgers.download": ("GET", "/ledger/files/none.xlsx", SIGNED_IN),
     "ledgers.upload": ("GET", "/ledger/upload", SIGNED_IN),
+    "ledgers.scheduled": ("GET", "/ledger/scheduled/none.xlsx", SUPERVISORS),
     "ledgers.confirm_upload": ("POST", "/ledger/upload/confirm", SIGNED_IN),
     "imports.upload": ("POST", "/imports/", SUPERVISORS),
     "imports.confirm": ("POST", "/imports/confirm", SUPERVISORS),

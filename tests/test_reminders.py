@@ -286,3 +286,24 @@ def test_nothing_leaves_outside_the_send_hours(app, session, inbox, people, make
     with app.app_context():
         assert send_outbox(datetime(2026, 12, 1, 0, 30)) == (1, 0)  # 08:30 the next morning
     assert len(inbox.messages) == 1
+
+
+def test_weekly_ledger_is_made_once_and_mailed_to_supervisors(app, session, inbox, people, make_measure):
+    from openpyxl import load_workbook
+
+    from rectify.ledger.scheduled import folder, make_scheduled_ledger
+
+    measure_due(make_measure, people, -1)
+    with app.app_context():
+        first = make_scheduled_ledger("weekly", MONDAY)
+        again = make_scheduled_ledger("weekly", MONDAY)
+        path = folder() / first["file"]
+        assert send_outbox(datetime(2026, 11, 30, 1, 0)) == (1, 0)
+    assert first == {"file": "整改台账-周报-20261130.xlsx", "made": True, "measures": 1, "emails": 1}
+    assert again == {"file": "整改台账-周报-20261130.xlsx", "made": False, "measures": None, "emails": 0}
+    assert load_workbook(path)["整改台账"]["D4"].value == "措施（-1天）"
+    [mail] = inbox.messages
+    assert "sunli" in mail["To"] and mail["Subject"] == "【整改台账】周报（截至2026年11月30日）"
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_filename() == "整改台账-周报-20261130.xlsx"
+    assert attachment.get_content()[:2] == b"PK"

@@ -136,6 +136,8 @@ class Delivery(db.Model):
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
     department_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"))
     channel: Mapped[str] = mapped_column(sa.String(20))  # email, robot
+    key: Mapped[Optional[str]] = mapped_column(sa.String(200), unique=True)  # for messages made once, e.g. a ledger
+    attachment: Mapped[Optional[str]] = mapped_column(sa.String(500))  # a file under the instance folder
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     html: Mapped[str] = mapped_column(sa.Text, default="")

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr
 from html import escape
+from pathlib import Path
 from typing import Optional
 
 import chinese_calendar
@@ -242,7 +243,12 @@ def _email(delivery: Delivery, config) -> EmailMessage:
     message["From"] = config["SMTP_FROM"]
     message["To"] = formataddr((delivery.user.name, delivery.user.email))
     message.set_content(delivery.body)
-    message.add_alternative(delivery.html, subtype="html")
+    if delivery.html:
+        message.add_alternative(delivery.html, subtype="html")
+    if delivery.attachment:
+        path = Path(current_app.instance_path) / delivery.attachment
+        message.add_attachment(path.read_bytes(), maintype="application",
+                               subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=path.name)
     return message
 
 

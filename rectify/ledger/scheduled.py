@@ -1,0 +1,58 @@
+"""Scheduled ledgers: a weekly and a monthly 整改台账 of everything, kept and e-mailed to 督办员.
+
+Each is a dated file under <instance>/ledgers/scheduled/, written once and never rewritten
+(immutable, like a filed document). The e-mails go through the outbox under a unique key, so
+a rerun after a crash finishes the job without sending anything twice.
+"""
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..filters import MeasureFilters
+from ..models import Delivery, Role, User
+from ..timeutil import format_date
+from . import export_ledger
+
+KINDS = {"weekly": "周报", "monthly": "月报"}
+
+
+def folder() -> Path:
+    return Path(current_app.instance_path) / "ledgers" / "scheduled"
+
+
+def make_scheduled_ledger(kind: str, today: date) -> dict:
+    """Build the ``kind`` ledger of ``today`` unless it exists; queue it for the supervisors."""
+    label = KINDS[kind]
+    name = f"整改台账-{label}-{today:%Y%m%d}.xlsx"
+    path = folder() / name
+    made = not path.exists()
+    measures = None
+    if made:
+        measures = export_ledger(MeasureFilters(), None, path, as_of=today).measures
+    queued = 0
+    if current_app.config["SMTP_HOST"]:
+        supervisors = db.session.scalars(sa.select(User).where(
+            User.role == Role.SUPERVISOR, User.is_active, User.email.is_not(None))).all()
+        keys = {f"ledger:{name}:{user.id}": user for user in supervisors}
+        known = set(db.session.scalars(sa.select(Delivery.key).where(Delivery.key.in_(list(keys) or [""]))))
+        for key, user in keys.items():
+            if key in known:
+                continue
+            db.session.add(Delivery(
+                user=user, channel="email", key=key, attachment=str(path.relative_to(current_app.instance_path)),
+                subject=f"【整改台账】{label}（截至{format_date(today)}）",
+                body=f"{user.name}：\n\n附件为截至{format_date(today)}的整改台账{label}，请查收。\n\n整改台账系统（本邮件由系统自动发送）",
+                html=f"<p>{user.name}：</p><p>附件为截至{format_date(today)}的整改台账{label}，请查收。</p>"))
+            queued += 1
+        db.session.commit()
+    return {"file": name, "made": made, "measures": measures, "emails": queued}
+
+
+def listing() -> list[dict]:
+    if not folder().exists():
+        return []
+    return [{"name": p.name, "size": p.stat().st_size}
+            for p in sorted(folder().glob("*.xlsx"), key=lambda p: p.name, reverse=True)]
