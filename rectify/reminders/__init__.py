@@ -81,28 +81,42 @@ def _record(today: date, summary: dict) -> None:
         summary["notices"][item.rule] = summary["notices"].get(item.rule, 0) + 1
     summary["recipients"] = len(by_user)
     smtp_on = bool(config["SMTP_HOST"])
+    pending = []  # (notice row, the Notification or Delivery it belongs to)
     for user, items in by_user.items():
         items.sort(key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
         subject, text, html = _digest(user, items, config["RECTIFY_REMIND_MAX_ITEMS"])
         notification = Notification(user=user, title=subject, body=text, url="/notifications")
         db.session.add(notification)
-        channels = [("inapp", notification, None)]
+        channels = [("inapp", notification)]
         summary["messages"]["inapp"] = summary["messages"].get("inapp", 0) + 1
         if smtp_on and user.email:
             delivery = Delivery(user=user, channel="email", subject=subject, body=text, html=html)
             db.session.add(delivery)
-            channels.append(("email", None, delivery))
+            channels.append(("email", delivery))
             summary["messages"]["email"] = summary["messages"].get("email", 0) + 1
-        for channel, notification_row, delivery in channels:
+        for channel, message in channels:
             for item in items:
-                db.session.add(Notice(key=f"{item.key}:{channel}", measure_id=item.measure.id, user=user, rule=item.rule,
-                                      level=item.level, channel=channel, notification=notification_row,
-                                      delivery=delivery))
-    _record_robots(planned, summary)
-    db.session.flush()
+                pending.append((dict(key=f"{item.key}:{channel}", measure_id=item.measure.id, user_id=user.id,
+                                     rule=item.rule, level=item.level, channel=channel), message))
+    pending += _record_robots(planned, summary)
+    db.session.flush()  # the few digests and outbox rows get their ids
+    _insert_notices(pending)
 
 
-def _record_robots(planned: list[Planned], summary: dict) -> None:
+def _insert_notices(pending) -> None:
+    """All notice rows in one executemany (the ORM would insert them one by one, with RETURNING)."""
+    now = utcnow()
+    rows = []
+    for row, message in pending:
+        row["created_at"] = now
+        row["notification_id"] = message.id if isinstance(message, Notification) else None
+        row["delivery_id"] = message.id if isinstance(message, Delivery) else None
+        rows.append(row)
+    if rows:
+        db.session.execute(sa.insert(Notice.__table__), rows)
+
+
+def _record_robots(planned: list[Planned], summary: dict) -> list:
     """One digest per unit with a work-chat robot, about that unit's measures (each notice once)."""
     units = {u.id: u for u in db.session.scalars(sa.select(Department).where(Department.robot_url.is_not(None)))}
     by_unit: dict[int, dict[str, Planned]] = defaultdict(dict)
@@ -111,9 +125,10 @@ def _record_robots(planned: list[Planned], summary: dict) -> None:
         if unit_id in units:
             by_unit[unit_id].setdefault(f"{item.rule}:{item.measure.id}:unit{unit_id}:{item.period}:robot", item)
     if not by_unit:
-        return
+        return []
     wanted = [key for items in by_unit.values() for key in items]
     known = set(db.session.scalars(sa.select(Notice.key).where(Notice.key.in_(wanted))))
+    pending = []
     for unit_id, items in by_unit.items():
         fresh = {key: item for key, item in items.items() if key not in known}
         if not fresh:
@@ -124,15 +139,16 @@ def _record_robots(planned: list[Planned], summary: dict) -> None:
         db.session.add(delivery)
         summary["messages"]["robot"] = summary["messages"].get("robot", 0) + 1
         for key, item in fresh.items():
-            db.session.add(Notice(key=key, measure_id=item.measure.id, user=None, rule=item.rule, level=item.level,
-                                  channel="robot", delivery=delivery))
+            pending.append((dict(key=key, measure_id=item.measure.id, user_id=None, rule=item.rule, level=item.level,
+                                 channel="robot"), delivery))
+    return pending
 
 
 def _known_keys(keys: list[str]) -> set[str]:
     """Planned keys already recorded on any channel (the in-app key stands for the notice)."""
     known = set()
-    for start in range(0, len(keys), 1000):
-        chunk = [f"{key}:inapp" for key in keys[start:start + 1000]]
+    for start in range(0, len(keys), 20000):  # under SQLite's 32,766 parameters
+        chunk = [f"{key}:inapp" for key in keys[start:start + 20000]]
         known.update(k.rsplit(":", 1)[0] for k in db.session.scalars(sa.select(Notice.key).where(Notice.key.in_(chunk))))
     return known
 

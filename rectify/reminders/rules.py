@@ -14,7 +14,7 @@ from datetime import date
 from typing import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
@@ -64,7 +64,8 @@ def _owners(measure: Measure, unit_owners: dict[int, list[User]]) -> list[User]:
 def plan(today: date, settings: Settings) -> list[Planned]:
     """Every notice due today, in a fixed number of queries whatever the number of measures."""
     horizon = date.fromordinal(today.toordinal() + max(settings.due_days or (0,)))
-    people = (selectinload(Measure.owners).joinedload(Person.user), selectinload(Measure.leaders).joinedload(Person.user))
+    # Joined loads, not selectin: selectin batches 500 ids a query, which would grow with the data.
+    people = (joinedload(Measure.owners).joinedload(Person.user), joinedload(Measure.leaders).joinedload(Person.user))
     measures = db.session.scalars(
         sa.select(Measure).join(Measure.problem)
         .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None), sa.or_(
@@ -72,8 +73,8 @@ def plan(today: date, settings: Settings) -> list[Planned]:
             sa.and_(Measure.status == S.NOT_STARTED, Measure.acknowledged_at.is_(None)),
             Measure.status == S.LONG_TERM,
         ))
-        .options(*people, joinedload(Measure.problem).selectinload(Problem.leaders).joinedload(Person.user))
-    ).all()
+        .options(*people, joinedload(Measure.problem).joinedload(Problem.leaders).joinedload(Person.user))
+    ).unique().all()
     supervisors = db.session.scalars(sa.select(User).where(User.role == Role.SUPERVISOR, User.is_active)).all()
     unit_owners: dict[int, list[User]] = {}
     for user in db.session.scalars(sa.select(User).where(User.role == Role.OWNER, User.is_active)):
