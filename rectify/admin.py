@@ -2,8 +2,16 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from . import audit
 from .extensions import db
@@ -263,3 +271,41 @@ def run_job_now(name):
     db.session.commit()
     flash(f"已运行“{JOBS[name][0]}”。", "success")
     return redirect(url_for("admin.jobs"))
+
+
+class ReminderSettingsForm(Form):
+    due_days = StringField("到期前提醒（天，逗号分隔）", validators=[DataRequired("请填写天数。"),
+                           Regexp(r"^\s*\d+(\s*[,，]\s*\d+)*\s*$", message="请填写用逗号分隔的天数，如 7,3,1。")])
+    overdue_every = IntegerField("逾期后每隔几天提醒", validators=[NumberRange(1, 30, "应为 1 到 30。")])
+    leader_days = IntegerField("逾期几天后同时提醒责任领导（催办）", validators=[NumberRange(0, 365, "应为 0 到 365。")])
+    supervisors_days = IntegerField("逾期几天后同时提醒督办员（督办）", validators=[NumberRange(0, 365, "应为 0 到 365。")])
+    unacknowledged_days = IntegerField("分派几天未签收时提醒", validators=[NumberRange(1, 60, "应为 1 到 60。")])
+    monthly_day = IntegerField("长期坚持事项每月几日起提醒报送进展", validators=[NumberRange(1, 28, "应为 1 到 28。")])
+    max_items = IntegerField("每条提醒最多列出几项", validators=[NumberRange(1, 500, "应为 1 到 500。")])
+    submit = SubmitField("保存")
+
+
+SETTING_FIELDS = {
+    "due_days": "RECTIFY_REMIND_DUE_DAYS", "overdue_every": "RECTIFY_REMIND_OVERDUE_EVERY",
+    "leader_days": "RECTIFY_ESCALATE_LEADER_DAYS", "supervisors_days": "RECTIFY_ESCALATE_SUPERVISORS_DAYS",
+    "unacknowledged_days": "RECTIFY_REMIND_UNACKNOWLEDGED_DAYS", "monthly_day": "RECTIFY_REMIND_MONTHLY_DAY",
+    "max_items": "RECTIFY_REMIND_MAX_ITEMS",
+}
+
+
+@bp.route("/reminders", methods=["GET", "POST"])
+def reminder_settings():
+    """提醒设置: the thresholds of the reminder rules, over the configured defaults."""
+    from .settings_ops import effective, save
+
+    values = effective()
+    form = ReminderSettingsForm(data={field: values[key] for field, key in SETTING_FIELDS.items()})
+    if form.validate_on_submit():
+        changes = {key: getattr(form, field).data for field, key in SETTING_FIELDS.items()}
+        changes["RECTIFY_REMIND_DUE_DAYS"] = ",".join(
+            str(d) for d in sorted({int(x) for x in changes["RECTIFY_REMIND_DUE_DAYS"].replace("，", ",").split(",")}, reverse=True))
+        save(changes, current_user._get_current_object())
+        db.session.commit()
+        flash("提醒设置已保存，下次运行时生效。", "success")
+        return redirect(url_for("admin.reminder_settings"))
+    return render_template("admin/reminder_settings.html", form=form), 400 if form.errors else 200

@@ -2,10 +2,11 @@
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .forms import EmptyForm
-from .models import Notification
+from .models import Notice, Notification
 from .timeutil import utcnow
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -31,7 +32,12 @@ def index():
         sa.select(Notification).where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PAGE)
     ).all()
-    return render_template("notifications/index.html", items=items, form=EmptyForm(formdata=None))
+    notices = db.session.scalars(
+        sa.select(Notice).where(Notice.user_id == current_user.id)
+        .options(joinedload(Notice.measure), joinedload(Notice.delivery))
+        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(PAGE)
+    ).all()
+    return render_template("notifications/index.html", items=items, notices=notices, form=EmptyForm(formdata=None))
 
 
 @bp.route("/read", methods=["POST"])

@@ -86,6 +86,7 @@ ROUTES = {
     "admin.edit_department": ("GET", "/admin/departments/{department}/edit", ADMIN),
     "admin.delete_department": ("POST", "/admin/departments/{department}/delete", ADMIN),
     "admin.jobs": ("GET", "/admin/jobs", ADMIN),
+    "admin.reminder_settings": ("GET", "/admin/reminders", ADMIN),
     "admin.run_job_now": ("POST", "/admin/jobs/outbox/run", ADMIN),
 }
 

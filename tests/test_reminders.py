@@ -307,3 +307,34 @@ def test_weekly_ledger_is_made_once_and_mailed_to_supervisors(app, session, inbo
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_filename() == "整改台账-周报-20261130.xlsx"
     assert attachment.get_content()[:2] == b"PK"
+
+
+def test_an_administrator_changes_the_thresholds(app, client, session, inbox, login_as, people, make_measure):
+    from rectify.models import AuditLog
+
+    login_as(Role.ADMIN)
+    form = {"due_days": "5，2", "overdue_every": 2, "leader_days": 3, "supervisors_days": 10,
+            "unacknowledged_days": 2, "monthly_day": 20, "max_items": 50}
+    bad = client.post("/admin/reminders", data={**form, "due_days": "七天", "monthly_day": 31})
+    assert bad.status_code == 400 and "7,3,1" in bad.get_data(as_text=True) and "应为 1 到 28" in bad.get_data(as_text=True)
+    assert client.post("/admin/reminders", data=form).status_code == 302
+    entry = session.scalar(sa.select(AuditLog).where(AuditLog.action == "update_settings"))
+    assert entry.changes["到期前提醒（天，逗号分隔）"] == ["7,3,1", "5,2"]
+    measure_due(make_measure, people, 6)
+    assert run(app)["notices"] == {}  # 6 days left: no 7-day round any more
+    assert run(app, MONDAY + timedelta(days=1))["notices"] == {"due_soon_5": 1}
+
+
+def test_recipients_see_their_notices_and_delivery_status(app, client, session, inbox, login, people, make_measure):
+    late = measure_due(make_measure, people, -2)
+    run(app)
+    login(people[0])
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert 'id="unread-count">1<' in page
+    assert "【整改提醒】您有 1 项整改措施需要处理" in page and late.text in page
+    log = page[page.index('id="notice-log"'):]
+    assert log.count("<td>已发送</td>") == 1 and log.count("<td>已送达</td>") == 1  # e-mail sent, in-app delivered
+    client.post("/notifications/read")
+    assert 'id="unread-count"' not in client.get("/notifications/").get_data(as_text=True)
+    ticket = client.get(f"/problems/{late.problem_id}").get_data(as_text=True)
+    assert "提醒记录（2）" in ticket

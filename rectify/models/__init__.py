@@ -10,6 +10,7 @@ from .activity import (
     Notification,
     ProgressUpdate,
     SchedulerLock,
+    Setting,
 )
 from .enums import (
     ExtensionStatus,
@@ -24,7 +25,7 @@ from .org import Department, Person, User
 from .rectification import Batch, Measure, Problem
 
 __all__ = [
-    "AuditLog", "Batch", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
+    "AuditLog", "Batch", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",
 ]

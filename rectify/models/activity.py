@@ -193,3 +193,12 @@ class JobRun(db.Model):
     finished_at: Mapped[Optional[datetime]]
     ok: Mapped[Optional[bool]]
     summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class Setting(db.Model):
+    """A setting an administrator changed in the UI; it overrides the configured default."""
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))

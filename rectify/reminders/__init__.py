@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Delivery, Department, Notice, Notification
+from ..settings_ops import effective
 from ..timeutil import utcnow
 from . import robots
 from .rules import LEVELS, Planned, Settings, plan
@@ -71,7 +72,8 @@ def run_reminders(today: date, dry_run: bool = False, now: Optional[datetime] = 
 def _record(today: date, summary: dict) -> None:
     """Write the notices due today that no run has recorded, with their digests and outbox rows."""
     config = current_app.config
-    planned = plan(today, Settings.from_config(config))
+    values = effective()
+    planned = plan(today, Settings.from_config(values))
     known = _known_keys([p.key for p in planned])
     fresh = [p for p in planned if p.key not in known]
     by_user = defaultdict(list)
@@ -84,7 +86,7 @@ def _record(today: date, summary: dict) -> None:
     pending = []  # (notice row, the Notification or Delivery it belongs to)
     for user, items in by_user.items():
         items.sort(key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
-        subject, text, html = _digest(user, items, config["RECTIFY_REMIND_MAX_ITEMS"])
+        subject, text, html = _digest(user, items, values["RECTIFY_REMIND_MAX_ITEMS"])
         notification = Notification(user=user, title=subject, body=text, url="/notifications")
         db.session.add(notification)
         channels = [("inapp", notification)]
@@ -134,7 +136,7 @@ def _record_robots(planned: list[Planned], summary: dict) -> list:
         if not fresh:
             continue
         ordered = sorted(fresh.values(), key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
-        subject, text, _ = _digest(units[unit_id], ordered, current_app.config["RECTIFY_REMIND_MAX_ITEMS"])
+        subject, text, _ = _digest(units[unit_id], ordered, effective()["RECTIFY_REMIND_MAX_ITEMS"])
         delivery = Delivery(department=units[unit_id], channel="robot", subject=subject, body=text, html="")
         db.session.add(delivery)
         summary["messages"]["robot"] = summary["messages"].get("robot", 0) + 1
