@@ -125,6 +125,7 @@ def test_web_export_follows_the_filters_and_the_users_scope(app, client, session
     assert "完善流动党员台账" in texts and "@召开专题会议" not in texts  # only the owner's unit
     assert sheet["A2"].value.startswith("填报单位：组织人事部")
     listing = client.get("/ledger/").get_data(as_text=True)
+    assert "<title>整改台账 - 整改台账系统</title>" in listing
     name = response.headers["Content-Disposition"].split("filename*=UTF-8''")[-1]
     assert "整改台账-" in listing and name
     assert client.get("/ledger/files/..%2F..%2Fsecret_key").status_code == 404

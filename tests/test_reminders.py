@@ -330,6 +330,7 @@ def test_recipients_see_their_notices_and_delivery_status(app, client, session, 
     run(app)
     login(people[0])
     page = client.get("/notifications/").get_data(as_text=True)
+    assert "<title>通知 - 整改台账系统</title>" in page
     assert 'id="unread-count">1<' in page
     assert "【整改提醒】您有 1 项整改措施需要处理" in page and late.text in page
     log = page[page.index('id="notice-log"'):]
