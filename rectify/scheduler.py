@@ -27,7 +27,7 @@ from .timeutil import local_today, utcnow
 
 log = logging.getLogger("rectify.scheduler")
 LOCK_NAME = "scheduler"
-ADVISORY_KEY = 7_310_420_231  # any constant; this is Rectify's
+ADVISORY_CLASS = 73_104_202  # Rectify's; the second key is the database and schema (see Lock)
 STALE_AFTER = timedelta(minutes=2)
 
 
@@ -81,7 +81,11 @@ class Lock:
                     return True
                 if self.connection is None:
                     self.connection = engine.connect()
-                got = self.connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+                # Advisory locks are per database, not per schema: key on both, so that installations
+                # (or test runs) sharing a database in different schemas do not block each other.
+                got = self.connection.execute(sa.text(
+                    "SELECT pg_try_advisory_lock(:class, hashtext(current_database() || '.' || current_schema()))"
+                ), {"class": ADVISORY_CLASS}).scalar()
                 self.connection.commit()
                 self.held = bool(got)
                 return self.held
