@@ -215,21 +215,29 @@ def request_extension(measure_id):
     )
 
 
-@bp.route("/extensions/<int:request_id>/decide", methods=["POST"])
-def decide_extension(request_id):
-    extension = get_extension(request_id)
-    form = ExtensionDecisionForm()
-    problem_id = extension.measure.problem_id
+def _problem_action(problem_id, operation, done_message):
+    """Run ``operation``, commit and go back to the ticket; a refusal re-renders it with the reason."""
     try:
-        if not form.validate_on_submit():
-            raise WorkflowError("请选择审批意见。", 400)
-        workflow.decide_extension(extension, current_user, form.decision.data == "approve", form.reason.data)
+        operation()
         db.session.commit()
     except WorkflowError as refused:
         db.session.rollback()
         return _ticket_page(load_problem(problem_id), refused.status, error=refused.message)
-    flash("延期申请已审批。", "success")
+    flash(done_message, "success")
     return redirect(url_for("tickets.problem", problem_id=problem_id))
+
+
+@bp.route("/extensions/<int:request_id>/decide", methods=["POST"])
+def decide_extension(request_id):
+    extension = get_extension(request_id)
+    form = ExtensionDecisionForm()
+
+    def decide():
+        if not form.validate_on_submit():
+            raise WorkflowError("请选择审批意见。", 400)
+        workflow.decide_extension(extension, current_user, form.decision.data == "approve", form.reason.data)
+
+    return _problem_action(extension.measure.problem_id, decide, "延期申请已审批。")
 
 
 @bp.route("/measures/<int:measure_id>/<any(delete, restore):action>", methods=["POST"])
@@ -243,14 +251,8 @@ def delete_measure(measure_id, action):
 def delete_problem(problem_id, action):
     problem = load_problem(problem_id, "supervise")
     EmptyForm().validate_on_submit()
-    try:
-        workflow.set_deleted(problem, current_user, action == "delete")
-        db.session.commit()
-    except WorkflowError as refused:
-        db.session.rollback()
-        return _ticket_page(load_problem(problem_id), refused.status, error=refused.message)
-    flash("已删除问题（可恢复）。" if action == "delete" else "已恢复问题。", "success")
-    return redirect(url_for("tickets.problem", problem_id=problem_id))
+    return _problem_action(problem_id, lambda: workflow.set_deleted(problem, current_user, action == "delete"),
+                           "已删除问题（可恢复）。" if action == "delete" else "已恢复问题。")
 
 
 def _unit_choices(form_field):
@@ -352,15 +354,7 @@ def _send(item, inline):
 def delete_evidence(evidence_id):
     item = get_evidence(evidence_id, "work")
     EmptyForm().validate_on_submit()
-    problem_id = item.measure.problem_id
-    try:
-        workflow.remove_evidence(item, current_user)
-        db.session.commit()
-    except WorkflowError as refused:
-        db.session.rollback()
-        return _ticket_page(load_problem(problem_id), refused.status, error=refused.message)
-    flash("佐证材料已删除。", "success")
-    return redirect(url_for("tickets.problem", problem_id=problem_id))
+    return _problem_action(item.measure.problem_id, lambda: workflow.remove_evidence(item, current_user), "佐证材料已删除。")
 
 
 @bp.route("/problems/<int:problem_id>/edit", methods=["GET", "POST"])
