@@ -339,3 +339,17 @@ def test_recipients_see_their_notices_and_delivery_status(app, client, session, 
     assert 'id="unread-count"' not in client.get("/notifications/").get_data(as_text=True)
     ticket = client.get(f"/problems/{late.problem_id}").get_data(as_text=True)
     assert "提醒记录（2）" in ticket
+
+
+def test_a_crash_between_recording_and_sending_loses_and_doubles_nothing(app, session, inbox, people, make_measure):
+    """The evening run records its notices but cannot send (as if the process died right after
+    committing); the next run sends that message once and records nothing again."""
+    app.config["SEND_WINDOW"] = ((8, 0), (18, 0))
+    measure_due(make_measure, people, 5)
+    recorded = run(app, MONDAY, now=datetime(2026, 11, 30, 12, 0))  # 20:00 in Beijing
+    assert recorded["notices"] == {"due_soon_7": 1} and recorded["sent"] == 0 and inbox.messages == []
+    morning = run(app, MONDAY + timedelta(days=1), now=datetime(2026, 12, 1, 1, 0))  # 09:00
+    assert morning["notices"] == {} and morning["sent"] == 1
+    again = run(app, MONDAY + timedelta(days=1), now=datetime(2026, 12, 1, 2, 0))
+    assert again["sent"] == 0
+    assert len(inbox.messages) == 1 and "剩余5天到期" in inbox.messages[0].get_body(("plain",)).get_content()
