@@ -49,7 +49,7 @@ def _bind_extensions(app):
 
 
 def _register_blueprints(app):
-    from . import admin, auth, batches, board, imports, ledgers, main, notifications, tickets
+    from . import admin, api, auth, batches, board, imports, ledgers, main, notifications, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -59,4 +59,5 @@ def _register_blueprints(app):
     app.register_blueprint(imports.bp)
     app.register_blueprint(ledgers.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

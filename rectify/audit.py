@@ -53,7 +53,7 @@ ACTION_LABELS = {
     "remove_evidence": "删除佐证材料", "submit": "申请销号", "approve": "销号",
     "approve_stage": "阶段性完成", "return": "退回", "comment": "意见",
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
-    "change_password": "修改密码", "reset_password": "重置密码", "assign": "批量分派", "import": "导入", "undo_import": "撤销导入", "update_settings": "修改设置",
+    "change_password": "修改密码", "reset_password": "重置密码", "assign": "批量分派", "import": "导入", "undo_import": "撤销导入", "update_settings": "修改设置", "create_token": "创建访问令牌", "revoke_token": "撤销访问令牌",
 }
 FIELD_LABELS = {
     "status": "状态", "text": "整改措施", "goal": "整改目标", "lead_unit": "责任单位",

@@ -87,8 +87,8 @@ def load_user(session_id: str):
 @bp.before_app_request
 def require_login():
     """Every page needs a signed-in user; a user with a temporary password must change it."""
-    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
-        return None
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api":
+        return None  # the API authenticates by token (rectify/api)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.must_change_password and request.endpoint not in (
@@ -168,3 +168,46 @@ def change_password():
         flash("密码已修改。", "success")
         return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+class TokenForm(Form):
+    name = StringField("用途（如：OA 对接、本科室脚本）", validators=[DataRequired("请填写用途。")])
+    submit = SubmitField("创建访问令牌")
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """API access tokens of the signed-in user: create (shown once) and revoke."""
+    from .api.tokens import create_token
+    from .models import ApiToken
+
+    form = TokenForm()
+    user = current_user._get_current_object()
+    created = None
+    if form.validate_on_submit():
+        _, created = create_token(user, form.name.data)
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+    return render_template("auth/tokens.html", form=form, rows=rows, created=created, button=EmptyForm(formdata=None)), \
+        400 if form.errors else 200
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id):
+    from flask import abort
+
+    from .api.tokens import revoke_token as revoke
+    from .models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404, description="未找到该访问令牌。")
+    EmptyForm().validate_on_submit()
+    if token.revoked_at is None:
+        revoke(token, current_user._get_current_object())
+        db.session.commit()
+    flash("访问令牌已撤销。", "success")
+    return redirect(url_for("auth.tokens"))

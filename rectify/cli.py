@@ -73,6 +73,21 @@ def add_user(username, name, role, department, email, phone, password):
     click.echo(f"已添加用户 {user.username}（{user.name}，{user.role.label}）")
 
 
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="命令行创建", show_default=True, help="令牌用途，便于识别")
+def create_token_command(username, name):
+    """为用户 USERNAME 创建 API 访问令牌（只显示这一次）。"""
+    from .api.tokens import create_token
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"未找到用户 {username}")
+    _, plain = create_token(user, name)
+    db.session.commit()
+    click.echo(plain)
+
+
 @users_cli.command("list")
 def list_users():
     """列出全部用户。"""

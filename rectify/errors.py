@@ -1,5 +1,5 @@
 """Error pages in Chinese, with the right status and never a traceback."""
-from flask import current_app, render_template
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -42,6 +42,9 @@ def _stale(error):
 
 
 def _http_error(error: HTTPException):
+    if request.path.startswith("/api/"):  # an unknown API route or method: JSON like the rest of the API
+        title, message = MESSAGES.get(error.code, ("", "请求未能完成。"))
+        return jsonify({"error": {"code": (error.name or "error").lower().replace(" ", "_"), "message": message}}), error.code
     detail = None
     if error.code == 413:
         limit = current_app.config["RECTIFY_MAX_REQUEST_MB"]

@@ -118,11 +118,11 @@ def post_progress(measure: Measure, by: User, text: str, files: Iterable = (), v
     attach_files(measure, by, files, update)
     if measure.acknowledged_at is None:
         measure.acknowledged_at, measure.acknowledged_by = utcnow(), by
+    measure.updated_at = utcnow()  # before the audit entry flushes: one report, one new version
     if measure.status is S.NOT_STARTED:
         _set_status(measure, by, S.IN_PROGRESS, "progress")
     else:
         audit.record(by, "progress", measure)
-    measure.updated_at = utcnow()
     return update
 
 

@@ -31,6 +31,7 @@ SUPERVISORS = {Role.ADMIN, Role.SUPERVISOR}
 WORKERS = {Role.ADMIN, Role.SUPERVISOR, Role.OWNER}
 COMMENTERS = {Role.ADMIN, Role.SUPERVISOR, Role.OWNER, Role.LEADER}
 PUBLIC = {ANONYMOUS, *Role}
+TOKEN_ONLY = frozenset()  # allowed to no one by session; tests/test_api.py covers tokens
 
 # endpoint: (method, url template, roles allowed). The world below fills in the ids; the
 # signed-in user of each role belongs to the unit that leads the measure.
@@ -40,6 +41,8 @@ ROUTES = {
     "main.health": ("GET", "/healthz", PUBLIC),
     "auth.logout": ("POST", "/logout", SIGNED_IN),
     "auth.change_password": ("GET", "/account/password", SIGNED_IN),
+    "auth.tokens": ("GET", "/account/tokens", SIGNED_IN),
+    "auth.revoke_token": ("POST", "/account/tokens/99999/revoke", SIGNED_IN),
     "main.index": ("GET", "/", SIGNED_IN),
     "board.board": ("GET", "/board", SIGNED_IN),
     "board.measure_list": ("GET", "/list", SIGNED_IN),
@@ -78,6 +81,18 @@ ROUTES = {
     "tickets.download_evidence": ("GET", "/evidence/{evidence}", SIGNED_IN),
     "tickets.preview_evidence": ("GET", "/evidence/{evidence}/preview", SIGNED_IN),
     "tickets.delete_evidence": ("POST", "/evidence/{evidence}/delete", WORKERS),
+    "api.openapi": ("GET", "/api/v1/openapi.json", PUBLIC),
+    # The API ignores session cookies: signed in or not, without a token every role gets 401.
+    "api.me": ("GET", "/api/v1/me", TOKEN_ONLY),
+    "api.batches": ("GET", "/api/v1/batches", TOKEN_ONLY),
+    "api.measures": ("GET", "/api/v1/measures", TOKEN_ONLY),
+    "api.measure": ("GET", "/api/v1/measures/{measure}", TOKEN_ONLY),
+    "api.problem": ("GET", "/api/v1/problems/{problem}", TOKEN_ONLY),
+    "api.acknowledge": ("POST", "/api/v1/measures/{measure}/acknowledge", TOKEN_ONLY),
+    "api.progress": ("POST", "/api/v1/measures/{measure}/progress", TOKEN_ONLY),
+    "api.submit": ("POST", "/api/v1/measures/{measure}/submit", TOKEN_ONLY),
+    "api.approve": ("POST", "/api/v1/measures/{measure}/approve", TOKEN_ONLY),
+    "api.return_measure": ("POST", "/api/v1/measures/{measure}/return", TOKEN_ONLY),
     "admin.users": ("GET", "/admin/users", ADMIN),
     "admin.new_user": ("GET", "/admin/users/new", ADMIN),
     "admin.edit_user": ("GET", "/admin/users/{user}/edit", ADMIN),
@@ -140,7 +155,9 @@ def test_route_access(client, session, make_user, login, world, endpoint, role):
     response = client.open(template.format(**world), method=method)
     response.close()
 
-    if role in allowed:
+    if allowed is TOKEN_ONLY:
+        assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
+    elif role in allowed:
         assert response.status_code in (200, 302, 400, 404), response.status_code
         assert not (response.location or "").startswith("/login") or endpoint == "auth.logout"
     elif role == ANONYMOUS:

@@ -21,10 +21,11 @@ from .enums import (
     UpdateKind,
     Warning,
 )
-from .org import Department, Person, User
+from .org import ApiToken, Department, Person, User
 from .rectification import Batch, Measure, Problem
 
 __all__ = [
+    "ApiToken",
     "AuditLog", "Batch", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",

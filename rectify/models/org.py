@@ -96,3 +96,19 @@ class Person(db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.name}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only its SHA-256 is kept (the token itself is shown once); tokens
+    are long random strings, so a fast hash is the right one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))  # to recognise a token in a list
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()

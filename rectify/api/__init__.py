@@ -1,0 +1,83 @@
+"""JSON API under /api/v1, for other systems (an OA, a mobile page, a unit's script).
+
+Authentication is a personal token only (``Authorization: Bearer …``): the API ignores session
+cookies, so no other site can make a signed-in browser write through it (its requests carry no
+CSRF token). Every write goes through the same permission and workflow rules as the pages.
+Errors are ``{"error": {"code": …, "message": …}}`` with the right status.
+"""
+import hashlib
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import csrf, db
+from ..models import ApiToken, User
+from ..timeutil import utcnow
+from ..workflow import WorkflowError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+PUBLIC = {"api.openapi"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def token_user(header: Optional[str]) -> Optional[User]:
+    """The active user a ``Bearer`` token belongs to, or None (revoked, unknown, malformed)."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
+    if token is None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint in PUBLIC:
+        return None
+    user = token_user(request.headers.get("Authorization"))
+    if user is None:
+        return error(401, "unauthorized", "缺少或无效的访问令牌（Authorization: Bearer …），或令牌已被撤销。")
+    g.api_user = user
+    return None
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()
+    return error(exc.status, exc.code, exc.message)
+
+
+@bp.errorhandler(WorkflowError)
+def _workflow_error(exc: WorkflowError):
+    db.session.rollback()
+    codes = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
+    return error(exc.status, codes.get(exc.status, "error"), exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    from ..errors import MESSAGES
+
+    message = exc.description if exc.description and any("\u4e00" <= c <= "\u9fff" for c in exc.description) else \
+        MESSAGES.get(exc.code, ("", "请求未能完成。"))[1]
+    return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), message)
+
+
+from . import views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,71 @@
+"""The OpenAPI 3 description of /api/v1, built from one table; a test checks every route is in it."""
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
+MEASURE = {"type": "object", "required": ["id", "problem_id", "version", "text", "status", "warning"], "properties": {
+    "id": {"type": "integer"}, "problem_id": {"type": "integer"}, "version": {"type": "integer"},
+    "text": {"type": "string"}, "goal": {"type": ["string", "null"]}, "status": {"type": "string",
+    "enum": ["not_started", "in_progress", "pending_review", "done", "long_term"]},
+    "status_label": {"type": "string"}, "warning": {"type": "string", "enum": ["red", "yellow", "green", "grey"]},
+    "due_on": {"type": ["string", "null"], "format": "date"}, "original_due_on": {"type": ["string", "null"]},
+    "deadline": {"type": "string"}, "is_immediate": {"type": "boolean"}, "is_long_term": {"type": "boolean"},
+    "lead_unit": {"type": ["string", "null"]}, "owners": {"type": "array", "items": {"type": "string"}},
+    "leaders": {"type": "array", "items": {"type": "string"}}, "acknowledged": {"type": "boolean"},
+    "completed_on": {"type": ["string", "null"]}}}
+VERSION = {"version": {"type": "integer", "description": "措施版本号（也可用 If-Match 头）；与当前版本不符时返回 409"}}
+FILTERS = [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
+           for name, text in [("batch", "批次编号"), ("kind", "来源"), ("unit", "责任单位编号"), ("leader", "责任领导姓名"),
+                              ("person", "责任人姓名"), ("status", "状态"), ("colour", "预警颜色"),
+                              ("overdue", "仅逾期（1）"), ("q", "关键词"), ("page", "页码")]]
+
+
+def _measure_id():
+    return [{"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _write(summary, fields):
+    body = {"type": "object", "additionalProperties": False, "properties": {**fields, **VERSION}}
+    return {"post": {"summary": summary, "parameters": _measure_id(),
+                     "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
+                     "responses": _responses(MEASURE)}}
+
+
+def _responses(schema):
+    out = {"200": {"description": "成功", "content": {"application/json": {"schema": schema}}}}
+    for code in ("400", "401", "403", "404", "409"):
+        out[code] = {"description": "错误", "content": {"application/json": {"schema": ERROR}}}
+    return out
+
+
+PATHS = {
+    "/me": {"get": {"summary": "当前用户", "responses": _responses({"type": "object"})}},
+    "/batches": {"get": {"summary": "整改批次", "responses": _responses({"type": "object"})}},
+    "/measures": {"get": {"summary": "整改措施（与看板相同的筛选）", "parameters": FILTERS,
+                          "responses": _responses({"type": "object", "properties": {
+                              "total": {"type": "integer"}, "items": {"type": "array", "items": MEASURE}}})}},
+    "/measures/{measure_id}": {"get": {"summary": "一项整改措施", "parameters": _measure_id(),
+                                       "responses": _responses(MEASURE)}},
+    "/problems/{problem_id}": {"get": {"summary": "问题及其措施", "parameters": [
+        {"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": _responses({"type": "object"})}},
+    "/measures/{measure_id}/acknowledge": _write("签收", {}),
+    "/measures/{measure_id}/progress": _write("填报进展", {"text": {"type": "string"}}),
+    "/measures/{measure_id}/submit": _write("申请销号（须已有佐证材料）", {"note": {"type": "string"}}),
+    "/measures/{measure_id}/approve": _write("销号或阶段性完成（督办员）",
+                                             {"long_term": {"type": "boolean"}, "note": {"type": "string"}}),
+    "/measures/{measure_id}/return": _write("退回（督办员）", {"reason": {"type": "string"}}),
+    "/openapi.json": {"get": {"summary": "本说明", "security": [], "responses": {"200": {"description": "OpenAPI 文档"}}}},
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "整改台账系统 API", "version": "1.0",
+                 "description": "个人访问令牌：Authorization: Bearer <令牌>。错误：{\"error\": {\"code\", \"message\"}}。"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"token": []}],
+        "paths": PATHS,
+    }

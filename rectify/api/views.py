@@ -1,0 +1,159 @@
+"""The API's routes: reads within the token owner's scope, writes through the workflow."""
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, g, jsonify, request
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import workflow
+from ..extensions import db
+from ..filters import MeasureFilters
+from ..models import Batch, Measure, Problem
+from ..permissions import can_view_measure
+from ..status import deadline_label, warning_for
+from ..timeutil import local_today
+from . import ApiError, bp
+from .openapi import document
+
+PAGE_SIZE = 50
+MEASURE_LOAD = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders))
+
+
+def body(allowed: dict) -> dict:
+    """The JSON object of the request, checked against ``allowed`` (field → type); else 400."""
+    data = request.get_json(silent=True) if request.data else {}
+    if data is None or not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "请求内容应为 JSON 对象。")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ApiError(400, "unknown_field", f"不支持的字段：{'、'.join(unknown)}。")
+    for name, kind in allowed.items():
+        if name in data and data[name] is not None and not isinstance(data[name], kind) or \
+                (kind is int and isinstance(data.get(name), bool)):
+            raise ApiError(400, "invalid_field", f"字段“{name}”的类型不正确。")
+    return data
+
+
+def version(data: dict):
+    """The version the client saw: If-Match header or the ``version`` field."""
+    header = request.headers.get("If-Match", "").strip('"W/ ')
+    if header:
+        if not header.isdigit():
+            raise ApiError(400, "invalid_field", "If-Match 应为措施的版本号。")
+        return int(header)
+    return data.get("version")
+
+
+def measure_json(m: Measure, today: date) -> dict:
+    return {
+        "id": m.id, "problem_id": m.problem_id, "version": m.version, "text": m.text, "goal": m.goal,
+        "status": m.status.value, "status_label": m.status.label,
+        "warning": warning_for(m, today, current_app.config["RECTIFY_DUE_SOON_DAYS"]).value,
+        "due_on": m.due_on.isoformat() if m.due_on else None,
+        "original_due_on": m.original_due_on.isoformat() if m.original_due_on else None,
+        "deadline": deadline_label(m), "is_immediate": m.is_immediate, "is_long_term": m.is_long_term,
+        "lead_unit": m.lead_unit.name if m.lead_unit else None,
+        "owners": [p.name for p in m.owners], "leaders": [p.name for p in m.leaders],
+        "acknowledged": m.acknowledged_at is not None,
+        "completed_on": m.completed_on.isoformat() if m.completed_on else None,
+    }
+
+
+def load_measure(measure_id: int) -> Measure:
+    measure = db.session.get(Measure, measure_id)
+    if measure is None or measure.deleted_at is not None or measure.problem.deleted_at is not None \
+            or not can_view_measure(g.api_user, measure):
+        raise ApiError(404, "not_found", "未找到该整改措施。")
+    return measure
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+@bp.route("/me")
+def me():
+    user = g.api_user
+    return jsonify({"id": user.id, "username": user.username, "name": user.name, "role": user.role.value,
+                    "department": user.department.name if user.department else None})
+
+
+@bp.route("/batches")
+def batches():
+    rows = db.session.scalars(sa.select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc())).all()
+    return jsonify({"items": [{"id": b.id, "kind": b.kind.value, "title": b.title, "issuer": b.issuer,
+                               "doc_number": b.doc_number,
+                               "feedback_on": b.feedback_on.isoformat() if b.feedback_on else None} for b in rows]})
+
+
+@bp.route("/measures")
+def measures():
+    filters = MeasureFilters.from_args(request.args)
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise ApiError(400, "invalid_field", "page 应为正整数。")
+    today = local_today()
+    select = filters.select(g.api_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.with_only_columns(Measure.id).subquery()))
+    rows = db.session.scalars(select.options(*MEASURE_LOAD).order_by(Measure.id)
+                              .limit(PAGE_SIZE).offset((int(page) - 1) * PAGE_SIZE)).all()
+    return jsonify({"total": total, "page": int(page), "per_page": PAGE_SIZE,
+                    "items": [measure_json(m, today) for m in rows]})
+
+
+@bp.route("/measures/<int:measure_id>")
+def measure(measure_id):
+    return jsonify(measure_json(load_measure(measure_id), local_today()))
+
+
+@bp.route("/problems/<int:problem_id>")
+def problem(problem_id):
+    user = g.api_user
+    found = db.session.get(Problem, problem_id, options=[selectinload(Problem.measures).options(*MEASURE_LOAD)])
+    visible = [m for m in (found.measures if found and found.deleted_at is None else [])
+               if m.deleted_at is None and can_view_measure(user, m)]
+    if not visible:
+        raise ApiError(404, "not_found", "未找到该问题。")
+    today = local_today()
+    return jsonify({"id": found.id, "batch_id": found.batch_id, "number": found.number, "aspect": found.aspect,
+                    "description": found.description, "measures": [measure_json(m, today) for m in visible]})
+
+
+def _write(measure_id, operation, allowed):
+    measure = load_measure(measure_id)
+    data = body(allowed)
+    operation(measure, data)
+    db.session.commit()
+    return jsonify(measure_json(measure, local_today()))
+
+
+@bp.route("/measures/<int:measure_id>/acknowledge", methods=["POST"])
+def acknowledge(measure_id):
+    return _write(measure_id, lambda m, d: workflow.acknowledge(m, g.api_user), {})
+
+
+@bp.route("/measures/<int:measure_id>/progress", methods=["POST"])
+def progress(measure_id):
+    return _write(measure_id, lambda m, d: workflow.post_progress(m, g.api_user, d.get("text", ""), (), version(d)),
+                  {"text": str, "version": int})
+
+
+@bp.route("/measures/<int:measure_id>/submit", methods=["POST"])
+def submit(measure_id):
+    return _write(measure_id, lambda m, d: workflow.submit_for_review(m, g.api_user, d.get("note", ""), (), version(d)),
+                  {"note": str, "version": int})
+
+
+@bp.route("/measures/<int:measure_id>/approve", methods=["POST"])
+def approve(measure_id):
+    return _write(measure_id, lambda m, d: workflow.approve(m, g.api_user, d.get("note", "") or "",
+                                                            bool(d.get("long_term")), version(d)),
+                  {"long_term": bool, "note": str, "version": int})
+
+
+@bp.route("/measures/<int:measure_id>/return", methods=["POST"])
+def return_measure(measure_id):
+    return _write(measure_id, lambda m, d: workflow.return_for_rework(m, g.api_user, d.get("reason", ""), version(d)),
+                  {"reason": str, "version": int})
+

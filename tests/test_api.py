@@ -1,0 +1,129 @@
+"""The JSON API: tokens, scope, the workflow through JSON, clear errors that change nothing."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from rectify.models import ApiToken, Measure, MeasureStatus, ProgressUpdate, Role
+
+S = MeasureStatus
+
+
+@pytest.fixture
+def token_for(runner):
+    def make(user):
+        result = runner.invoke(args=["users", "token", user.username, "--name", "测试"])
+        assert result.exit_code == 0, result.output
+        return {"Authorization": f"Bearer {result.stdout.strip()}"}
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(Role.OWNER, name="周洁", department="组织人事部", person=True)
+
+
+@pytest.fixture
+def mine(make_measure, owner):
+    return make_measure(owners=[owner.person], unit="组织人事部", text="完善流动党员台账")
+
+
+def test_tokens_are_shown_once_kept_hashed_and_revocable(app, client, session, owner, token_for, login):
+    headers = token_for(owner)
+    plain = headers["Authorization"][7:]
+    assert plain.startswith("rct_") and len(plain) > 40
+    stored = session.scalar(sa.select(ApiToken))
+    assert stored.token_hash != plain and plain not in (stored.prefix + "x")
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200 and me.json == {"id": owner.id, "username": owner.username, "name": "周洁",
+                                                 "role": "owner", "department": "组织人事部"}
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer rct_wrong"}).json["error"]["code"] == "unauthorized"
+    login(owner)
+    page = client.get("/account/tokens").get_data(as_text=True)
+    token_id = re.search(r"/account/tokens/(\d+)/revoke", page).group(1)
+    client.post(f"/account/tokens/{token_id}/revoke")
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_the_profile_page_creates_a_token_shown_once(client, owner, login):
+    login(owner)
+    created = client.post("/account/tokens", data={"name": "OA 对接"}).get_data(as_text=True)
+    token = re.search(r'id="new-token">(rct_[^<]+)<', created).group(1)
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token not in client.get("/account/tokens").get_data(as_text=True)
+
+
+def test_reads_stay_within_scope(client, make_user, make_measure, mine, token_for):
+    elsewhere = make_measure(problem=mine.problem, unit="规划建设局", text="别单位的措施")
+    owner_headers = token_for(mine.owners[0].user)
+    listing = client.get("/api/v1/measures", headers=owner_headers).json
+    assert [m["text"] for m in listing["items"]] == ["完善流动党员台账"] and listing["total"] == 1
+    assert client.get(f"/api/v1/measures/{elsewhere.id}", headers=owner_headers).status_code == 404
+    problem = client.get(f"/api/v1/problems/{mine.problem_id}", headers=owner_headers).json
+    assert [m["id"] for m in problem["measures"]] == [mine.id]
+    supervisor = token_for(make_user(Role.SUPERVISOR))
+    assert client.get("/api/v1/measures", headers=supervisor).json["total"] == 2
+    assert client.get("/api/v1/measures?status=in_progress", headers=supervisor).json["total"] == 0
+    bad = client.get("/api/v1/measures?status=finished", headers=supervisor)
+    assert bad.status_code == 400 and "status" in bad.json["error"]["message"]
+
+
+def test_writes_go_through_the_workflow(client, session, make_user, mine, token_for):
+    headers = token_for(mine.owners[0].user)
+    done = client.post(f"/api/v1/measures/{mine.id}/progress", json={"text": "已完成台账核对。", "version": 1}, headers=headers)
+    assert done.status_code == 200 and done.json["status"] == "in_progress" and done.json["version"] == 2
+    stale = client.post(f"/api/v1/measures/{mine.id}/progress", json={"text": "基于旧版本"},
+                        headers={**headers, "If-Match": '"1"'})
+    assert stale.status_code == 409 and "已被他人修改" in stale.json["error"]["message"]
+    no_evidence = client.post(f"/api/v1/measures/{mine.id}/submit", json={"note": "已完成"}, headers=headers)
+    assert no_evidence.status_code == 400 and "佐证材料" in no_evidence.json["error"]["message"]
+    forged = client.post(f"/api/v1/measures/{mine.id}/approve", json={}, headers=headers)
+    assert forged.status_code == 403
+    viewer = token_for(make_user(Role.VIEWER))
+    assert client.post(f"/api/v1/measures/{mine.id}/progress", json={"text": "x"}, headers=viewer).status_code == 403
+    supervisor = token_for(make_user(Role.SUPERVISOR))
+    early = client.post(f"/api/v1/measures/{mine.id}/return", json={"reason": "不够"}, headers=supervisor)
+    assert early.status_code == 409 and "不能退回" in early.json["error"]["message"]
+    session.expire_all()
+    assert [u.text for u in session.scalars(sa.select(ProgressUpdate))] == ["已完成台账核对。"]
+    assert session.get(Measure, mine.id).status is S.IN_PROGRESS
+
+
+@pytest.mark.parametrize(
+    "payload, content_type, code",
+    [
+        ('{"text": ', "application/json", "invalid_json"),
+        ('["不是对象"]', "application/json", "invalid_json"),
+        ('{"text": "进展", "extra": 1}', "application/json", "unknown_field"),
+        ('{"text": 42}', "application/json", "invalid_field"),
+        ('{"text": "进展", "version": true}', "application/json", "invalid_field"),
+    ],
+)
+def test_malformed_requests_are_refused_and_change_nothing(client, session, mine, token_for, payload, content_type, code):
+    response = client.post(f"/api/v1/measures/{mine.id}/progress", data=payload, content_type=content_type,
+                           headers=token_for(mine.owners[0].user))
+    assert response.status_code == 400 and response.json["error"]["code"] == code
+    assert session.scalar(sa.select(sa.func.count()).select_from(ProgressUpdate)) == 0
+
+
+@pytest.mark.parametrize("app_config", [{"RECTIFY_MAX_REQUEST_MB": 1}])
+def test_unknown_routes_methods_and_huge_bodies_are_json_errors(client, mine, token_for):
+    headers = token_for(mine.owners[0].user)
+    assert client.get("/api/v1/nothing", headers=headers).json["error"]["code"] == "not_found"
+    assert client.get(f"/api/v1/measures/{mine.id}/progress", headers=headers).status_code == 405
+    huge = client.post(f"/api/v1/measures/{mine.id}/progress", data="x" * (2 * 1024 * 1024),
+                       content_type="application/json", headers=headers)
+    assert huge.status_code == 413 and huge.json["error"]["message"].startswith("上传的内容超过")
+
+
+def test_every_api_route_is_described(app, client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    described = {(f"/api/v1{path}", method.upper()) for path, item in document["paths"].items() for method in item}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (path, method) in described, (path, method)
