@@ -127,3 +127,70 @@ def test_every_api_route_is_described(app, client):
             path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in described, (path, method)
+
+
+def test_the_whole_round_through_the_api(client, session, make_user, mine, token_for):
+    import io
+
+    owner = token_for(mine.owners[0].user)
+    supervisor = token_for(make_user(Role.SUPERVISOR))
+    files = {"files": [(io.BytesIO(b"%PDF-1.4 x"), "会议纪要.pdf"), (io.BytesIO(b"%PDF-1.4 y"), "台账.pdf")]}
+    uploaded = client.post(f"/api/v1/measures/{mine.id}/evidence", data=files, headers=owner,
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 200 and [f["filename"] for f in uploaded.json["files"]] == ["会议纪要.pdf", "台账.pdf"]
+    bad_file = client.post(f"/api/v1/measures/{mine.id}/evidence", data={"files": [(io.BytesIO(b"MZ"), "x.exe")]},
+                           headers=owner, content_type="multipart/form-data")
+    assert bad_file.status_code == 400 and "文件类型" in bad_file.json["error"]["message"]
+    submitted = client.post(f"/api/v1/measures/{mine.id}/submit", json={"note": "已全部完成"}, headers=owner)
+    assert submitted.json["status"] == "pending_review"
+    approved = client.post(f"/api/v1/measures/{mine.id}/approve", json={"note": "同意"}, headers=supervisor)
+    assert approved.status_code == 200 and approved.json["status"] == "done"
+
+
+def test_extension_through_the_api(client, session, make_user, make_measure, owner, token_for):
+    from datetime import date
+
+    measure = make_measure(owners=[owner.person], unit="组织人事部", due_on=date(2030, 1, 31))
+    headers = token_for(owner)
+    assert client.post(f"/api/v1/measures/{measure.id}/extension", json={"until": "明年", "reason": "x"},
+                       headers=headers).json["error"]["code"] == "invalid_field"
+    asked = client.post(f"/api/v1/measures/{measure.id}/extension", json={"until": "2030-03-31", "reason": "需协调"},
+                        headers=headers)
+    assert asked.status_code == 200 and asked.json["status"] == "pending"
+    supervisor = token_for(make_user(Role.SUPERVISOR))
+    assert client.post(f"/api/v1/extensions/{asked.json['id']}/decision", json={"approve": True},
+                       headers=headers).status_code == 403
+    decided = client.post(f"/api/v1/extensions/{asked.json['id']}/decision", json={"approve": True}, headers=supervisor)
+    assert decided.json == {"id": asked.json["id"], "status": "approved", "due_on": "2030-03-31"}
+
+
+def test_import_ledger_and_notifications_through_the_api(client, session, make_user, mine, token_for):
+    import io
+
+    from openpyxl import load_workbook
+
+    from rectify.models import Problem
+
+    import ledgers
+
+    supervisor = token_for(make_user(Role.SUPERVISOR))
+    form = {"batch": "API导入", "kind": "巡察", "feedback_date": "2023-03-15"}
+    dry = client.post("/api/v1/imports", data={**form, "dry_run": "true", "file": (io.BytesIO(ledgers.messy_ledger()), "台账.xlsx")},
+                      headers=supervisor, content_type="multipart/form-data")
+    assert dry.status_code == 200 and dry.json["measures"] == 5 and dry.json["imported"] is False
+    bad = client.post("/api/v1/imports", data={**form, "file": (io.BytesIO(b"nope"), "台账.xlsx")},
+                      headers=supervisor, content_type="multipart/form-data")
+    assert bad.status_code == 422 and bad.json["errors"][0]["message"]
+    done = client.post("/api/v1/imports", data={**form, "file": (io.BytesIO(ledgers.messy_ledger()), "台账.xlsx")},
+                       headers=supervisor, content_type="multipart/form-data")
+    assert done.json["imported"] is True
+    assert session.scalar(sa.select(sa.func.count()).select_from(Problem)) == 4
+    owner = token_for(mine.owners[0].user)
+    assert client.post("/api/v1/imports", headers=owner).status_code == 403
+    response = client.get("/api/v1/ledger.xlsx", headers=owner)
+    sheet = load_workbook(io.BytesIO(response.data))["整改台账"]
+    response.close()
+    texts = [c.value for c in sheet["D"] if c.value and c.row > 3]
+    assert "完善流动党员台账" in texts and "建立意识形态工作台账。" in texts  # the unit's own and cooperating
+    assert "规范公务接待审批，实行“一事一单”。" not in texts  # another unit's
+    assert client.get("/api/v1/notifications", headers=owner).json == {"items": []}

@@ -55,6 +55,30 @@ PATHS = {
     "/measures/{measure_id}/approve": _write("销号或阶段性完成（督办员）",
                                              {"long_term": {"type": "boolean"}, "note": {"type": "string"}}),
     "/measures/{measure_id}/return": _write("退回（督办员）", {"reason": {"type": "string"}}),
+    "/measures/{measure_id}/evidence": {"post": {"summary": "上传佐证材料（multipart 字段 files，可多个）",
+        "parameters": _measure_id(), "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+        "responses": _responses({"type": "object"})}},
+    "/measures/{measure_id}/extension": {"post": {"summary": "申请延期", "parameters": _measure_id(),
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["until", "reason"],
+            "properties": {"until": {"type": "string", "format": "date"}, "reason": {"type": "string"}}}}}},
+        "responses": _responses({"type": "object"})}},
+    "/extensions/{request_id}/decision": {"post": {"summary": "审批延期（督办员）", "parameters": [
+        {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["approve"],
+            "properties": {"approve": {"type": "boolean"}, "reason": {"type": "string"}}}}}},
+        "responses": _responses({"type": "object"})}},
+    "/imports": {"post": {"summary": "导入问题清单（督办员；与命令行相同的报告，有错误时 422）",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "batch": {"type": "string"}, "kind": {"type": "string"},
+            "feedback_date": {"type": "string", "format": "date"}, "dry_run": {"type": "boolean"}}}}}},
+        "responses": {**_responses({"type": "object"}), "422": {"description": "文件有错误，未导入",
+                                                                "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/ledger.xlsx": {"get": {"summary": "整改台账（与看板相同的筛选）", "parameters": FILTERS[:-1],
+        "responses": {"200": {"description": "xlsx 文件"}, "400": _responses({})["400"], "401": _responses({})["401"]}}},
+    "/notifications": {"get": {"summary": "站内通知", "responses": _responses({"type": "object"})}},
     "/openapi.json": {"get": {"summary": "本说明", "security": [], "responses": {"200": {"description": "OpenAPI 文档"}}}},
 }
 

@@ -157,3 +157,110 @@ def return_measure(measure_id):
     return _write(measure_id, lambda m, d: workflow.return_for_rework(m, g.api_user, d.get("reason", ""), version(d)),
                   {"reason": str, "version": int})
 
+
+
+@bp.route("/measures/<int:measure_id>/evidence", methods=["POST"])
+def evidence(measure_id):
+    """Multipart field ``files``, one or several."""
+    measure = load_measure(measure_id)
+    files = request.files.getlist("files")
+    if not files:
+        raise ApiError(400, "invalid_field", "请在字段 files 中上传文件。")
+    items = workflow.attach_files(measure, g.api_user, files)
+    db.session.commit()
+    return jsonify({"measure_id": measure.id, "files": [
+        {"id": e.id, "filename": e.filename, "size": e.size, "sha256": e.sha256} for e in items]})
+
+
+@bp.route("/measures/<int:measure_id>/extension", methods=["POST"])
+def extension(measure_id):
+    measure = load_measure(measure_id)
+    data = body({"until": str, "reason": str})
+    try:
+        until = date.fromisoformat(data.get("until") or "")
+    except ValueError:
+        raise ApiError(400, "invalid_field", "until 应为 YYYY-MM-DD 格式的日期。") from None
+    request_row = workflow.request_extension(measure, g.api_user, until, data.get("reason", ""))
+    db.session.commit()
+    return jsonify({"id": request_row.id, "measure_id": measure.id, "status": request_row.status.value,
+                    "new_due_on": request_row.new_due_on.isoformat()})
+
+
+@bp.route("/extensions/<int:request_id>/decision", methods=["POST"])
+def extension_decision(request_id):
+    from ..models import ExtensionRequest
+
+    request_row = db.session.get(ExtensionRequest, request_id)
+    if request_row is None:
+        raise ApiError(404, "not_found", "未找到该延期申请。")
+    load_measure(request_row.measure_id)
+    data = body({"approve": bool, "reason": str})
+    if "approve" not in data:
+        raise ApiError(400, "invalid_field", "请用 approve（true/false）给出审批意见。")
+    workflow.decide_extension(request_row, g.api_user, data["approve"], data.get("reason", "") or "")
+    db.session.commit()
+    return jsonify({"id": request_row.id, "status": request_row.status.value,
+                    "due_on": request_row.measure.due_on.isoformat() if request_row.measure.due_on else None})
+
+
+@bp.route("/imports", methods=["POST"])
+def imports():
+    """Multipart ``file`` with ``batch``, ``kind`` (巡察…), ``feedback_date`` and ``dry_run``; the CLI's report."""
+    from ..evidence import EvidenceError, clean_filename
+    from ..importer import BatchSpec, import_findings
+    from ..models import SourceKind
+    from ..permissions import can_supervise
+
+    if not can_supervise(g.api_user):
+        raise ApiError(403, "forbidden", "只有督办员可以导入问题清单。")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "invalid_field", "请在字段 file 中上传工作簿。")
+    try:
+        filename = clean_filename(upload.filename)
+        kind = SourceKind.from_label(request.form.get("kind", "其他"))
+        feedback = request.form.get("feedback_date")
+        feedback_on = date.fromisoformat(feedback) if feedback else None
+    except (EvidenceError, ValueError):
+        raise ApiError(400, "invalid_field", "file、kind（如“巡察”）或 feedback_date（YYYY-MM-DD）无效。") from None
+    dry_run = request.form.get("dry_run", "false").lower() in ("1", "true", "yes")
+    title = (request.form.get("batch") or filename.rsplit(".", 1)[0]).strip()
+    report = import_findings(upload.read(), filename, BatchSpec(title, kind, feedback_on), by=g.api_user)
+    if report.errors or dry_run:
+        db.session.rollback()
+        report.imported = False
+    else:
+        db.session.commit()
+    response = jsonify(report.as_json())
+    response.status_code = 422 if report.errors else 200
+    return response
+
+
+@bp.route("/ledger.xlsx")
+def ledger():
+    """The 整改台账 of the measures the board's filters select, within the token owner's scope."""
+    import tempfile
+    from pathlib import Path
+
+    from flask import send_file
+
+    from ..ledger import export_ledger
+
+    filters = MeasureFilters.from_args(request.args)
+    folder = Path(tempfile.mkdtemp(prefix="rectify-api-ledger-", dir=current_app.instance_path))
+    path = folder / "整改台账.xlsx"
+    export_ledger(filters, g.api_user, path)
+    response = send_file(path, as_attachment=True, download_name="整改台账.xlsx", max_age=0,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.call_on_close(lambda: (path.unlink(missing_ok=True), folder.rmdir()))
+    return response
+
+
+@bp.route("/notifications")
+def notifications():
+    from ..models import Notification
+
+    rows = db.session.scalars(sa.select(Notification).where(Notification.user_id == g.api_user.id)
+                              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).all()
+    return jsonify({"items": [{"id": n.id, "title": n.title, "body": n.body, "read": n.read_at is not None,
+                               "created_at": n.created_at.isoformat() + "Z"} for n in rows]})
