@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -21,6 +22,7 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_DIR / "static"),
     )
     config.load(app, test_config)
+    app.url_map.converters["int"] = DatabaseId
     _bind_extensions(app)
     _register_blueprints(app)
 
@@ -30,6 +32,14 @@ def create_app(test_config=None):
     templating.register(app)
     cli.register(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in routes: ids the database can hold; a larger number matches no route (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _instance_path(test_config) -> str:

@@ -39,3 +39,9 @@ def test_unexpected_error_is_a_chinese_500_without_traceback(app, client, login_
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "系统出现错误" in page and "secret internals" not in page and "Traceback" not in page
+
+
+def test_ids_beyond_what_the_database_holds_are_404_not_500(client, login_as):
+    login_as(Role.SUPERVISOR)
+    assert client.get("/problems/9223372036854775808").status_code == 404
+    assert client.get("/measures/99999999999/edit").status_code == 404

@@ -239,6 +239,7 @@ def imports():
 @bp.route("/ledger.xlsx")
 def ledger():
     """The 整改台账 of the measures the board's filters select, within the token owner's scope."""
+    import io
     import tempfile
     from pathlib import Path
 
@@ -247,13 +248,12 @@ def ledger():
     from ..ledger import export_ledger
 
     filters = MeasureFilters.from_args(request.args)
-    folder = Path(tempfile.mkdtemp(prefix="rectify-api-ledger-", dir=current_app.instance_path))
-    path = folder / "整改台账.xlsx"
-    export_ledger(filters, g.api_user, path)
-    response = send_file(path, as_attachment=True, download_name="整改台账.xlsx", max_age=0,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.call_on_close(lambda: (path.unlink(missing_ok=True), folder.rmdir()))
-    return response
+    with tempfile.TemporaryDirectory(prefix="rectify-api-ledger-", dir=current_app.instance_path) as folder:
+        path = Path(folder) / "整改台账.xlsx"
+        export_ledger(filters, g.api_user, path)
+        data = path.read_bytes()  # sent from memory: nothing left open or behind
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="整改台账.xlsx", max_age=0,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/notifications")
