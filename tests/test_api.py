@@ -63,7 +63,12 @@ def test_reads_stay_within_scope(client, make_user, make_measure, mine, token_fo
     assert client.get(f"/api/v1/measures/{elsewhere.id}", headers=owner_headers).status_code == 404
     problem = client.get(f"/api/v1/problems/{mine.problem_id}", headers=owner_headers).json
     assert [m["id"] for m in problem["measures"]] == [mine.id]
+    assert client.get("/api/v1/problems", headers=owner_headers).json["items"] == [{
+        "id": mine.problem_id, "batch_id": mine.problem.batch_id, "number": "1", "aspect": None,
+        "description": "流动党员管理不规范。", "status": "not_started", "measures": 1}]
     supervisor = token_for(make_user(Role.SUPERVISOR))
+    assert client.get("/api/v1/problems?status=done", headers=supervisor).json["total"] == 0
+    assert client.get("/api/v1/problems", headers=supervisor).json["items"][0]["measures"] == 2
     assert client.get("/api/v1/measures", headers=supervisor).json["total"] == 2
     assert client.get("/api/v1/measures?status=in_progress", headers=supervisor).json["total"] == 0
     bad = client.get("/api/v1/measures?status=finished", headers=supervisor)

@@ -88,6 +88,7 @@ ROUTES = {
     "api.measures": ("GET", "/api/v1/measures", TOKEN_ONLY),
     "api.measure": ("GET", "/api/v1/measures/{measure}", TOKEN_ONLY),
     "api.problem": ("GET", "/api/v1/problems/{problem}", TOKEN_ONLY),
+    "api.problems": ("GET", "/api/v1/problems", TOKEN_ONLY),
     "api.acknowledge": ("POST", "/api/v1/measures/{measure}/acknowledge", TOKEN_ONLY),
     "api.progress": ("POST", "/api/v1/measures/{measure}/progress", TOKEN_ONLY),
     "api.submit": ("POST", "/api/v1/measures/{measure}/submit", TOKEN_ONLY),

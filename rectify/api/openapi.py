@@ -46,6 +46,9 @@ PATHS = {
                               "total": {"type": "integer"}, "items": {"type": "array", "items": MEASURE}}})}},
     "/measures/{measure_id}": {"get": {"summary": "一项整改措施", "parameters": _measure_id(),
                                        "responses": _responses(MEASURE)}},
+    "/problems": {"get": {"summary": "问题（有符合筛选条件的措施的问题）", "parameters": FILTERS,
+                          "responses": _responses({"type": "object", "properties": {
+                              "total": {"type": "integer"}, "items": {"type": "array", "items": {"type": "object"}}}})}},
     "/problems/{problem_id}": {"get": {"summary": "问题及其措施", "parameters": [
         {"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": _responses({"type": "object"})}},

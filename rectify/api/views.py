@@ -264,3 +264,31 @@ def notifications():
                               .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).all()
     return jsonify({"items": [{"id": n.id, "title": n.title, "body": n.body, "read": n.read_at is not None,
                                "created_at": n.created_at.isoformat() + "Z"} for n in rows]})
+
+
+@bp.route("/problems")
+def problems():
+    """Problems with at least one visible measure matching the filters (the board's: batch, unit,
+    status, overdue, q, …), each with its status derived from those measures."""
+    from ..status import problem_status
+
+    filters = MeasureFilters.from_args(request.args)
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise ApiError(400, "invalid_field", "page 应为正整数。")
+    today = local_today()
+    matching = filters.select(g.api_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"]).with_only_columns(
+        Measure.problem_id)
+    select = sa.select(Problem).where(Problem.id.in_(matching), Problem.deleted_at.is_(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
+    rows = db.session.scalars(select.options(selectinload(Problem.measures).options(*MEASURE_LOAD))
+                              .order_by(Problem.batch_id, Problem.position, Problem.id)
+                              .limit(PAGE_SIZE).offset((int(page) - 1) * PAGE_SIZE)).all()
+    closes = current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"]
+    items = []
+    for problem in rows:
+        visible = [m for m in problem.measures if m.deleted_at is None and can_view_measure(g.api_user, m)]
+        items.append({"id": problem.id, "batch_id": problem.batch_id, "number": problem.number,
+                      "aspect": problem.aspect, "description": problem.description,
+                      "status": problem_status(visible, closes).value, "measures": len(visible)})
+    return jsonify({"total": total, "page": int(page), "per_page": PAGE_SIZE, "items": items})
