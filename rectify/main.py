@@ -21,7 +21,7 @@ from .status import ACTIVE, warning_clause
 from .timeutil import local_today
 
 bp = Blueprint("main", __name__)
-TODO_ROWS = 20
+WORKLIST_ROWS = 20
 CARD_LOAD = (
     joinedload(Measure.problem).joinedload(Problem.batch),
     joinedload(Measure.lead_unit),
@@ -83,7 +83,7 @@ def _todo(user, today, soon):
         wanted = warning_clause(Warning.RED, today, soon)
     return db.session.scalars(
         live(sa.select(Measure)).where(measure_scope(user), wanted).options(*CARD_LOAD)
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id).limit(TODO_ROWS)
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id).limit(WORKLIST_ROWS)
     ).all()
 
 
@@ -99,7 +99,7 @@ def index():
         extensions = db.session.scalars(
             sa.select(ExtensionRequest).where(ExtensionRequest.status == ExtensionStatus.PENDING)
             .options(joinedload(ExtensionRequest.measure), joinedload(ExtensionRequest.requested_by))
-            .order_by(ExtensionRequest.requested_at).limit(TODO_ROWS)
+            .order_by(ExtensionRequest.requested_at).limit(WORKLIST_ROWS)
         ).all()
     progress = _summaries(tallies, 0)
     batches = db.session.scalars(sa.select(Batch).where(Batch.id.in_(list(progress) or [0])).order_by(Batch.id)).all()
