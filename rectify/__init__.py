@@ -26,9 +26,10 @@ def create_app(test_config=None):
     _bind_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, templating
+    from . import cli, errors, revision, templating
 
     errors.register(app)
+    revision.init_app(app)
     templating.register(app)
     cli.register(app)
     return app

@@ -10,16 +10,19 @@ from . import workflow
 from .admin import department_choices
 from .auth import is_local_path
 from .extensions import db
-from .filters import MeasureFilters
+from .filters import MeasureFilters, first_by_deadline
 from .forms import Form
 from .models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
 from .people import resolve_people, split_names
 from .permissions import can_supervise, require
+from .revision import cached
 from .timeutil import local_today
 from .workflow import WorkflowError
 
 bp = Blueprint("board", __name__)
-COLUMN_LIMIT = 50
+# A column shows its most urgent cards; the rest are a click away in the list (its header
+# keeps the full count). More cards make a column nobody scrolls and a slower page.
+COLUMN_LIMIT = 20
 PAGE_SIZE = 50
 CARD_LOAD = (
     joinedload(Measure.problem).joinedload(Problem.batch),
@@ -36,21 +39,49 @@ SORTS = {
 }
 
 
+# By deadline, undated last. An ORDER BY on ``due_on IS NULL`` cannot walk the deadline
+# indexes, so these sorts page through the dated measures, then the undated ones.
+DEADLINE_SORTS = {
+    "due": ((Measure.due_on, Measure.id), (Measure.id,)),
+    "-due": ((Measure.due_on.desc(), Measure.id.desc()), (Measure.id.desc(),)),
+}
+
+
 class MeasurePagination(SelectPagination):
     """Pages measures by sorting their ids only, then loading that page's rows (a deferred
-    join): a deep page sorts narrow rows instead of whole measures, several times faster."""
+    join): a deep page sorts narrow rows instead of whole measures, several times faster.
+
+    Arguments beyond Flask-SQLAlchemy's: ``sort`` (a key of SORTS) and ``count_key``, under
+    which the totals are kept until the data changes (``rectify.revision``)."""
+
+    def _count(self, select, part):
+        select = select.with_only_columns(Measure.id).order_by(None)
+        return cached("list", current_user, lambda: db.session.scalar(
+            sa.select(sa.func.count()).select_from(select.subquery())), part, *self._query_args["count_key"])
+
+    def _page_ids(self):
+        select = self._query_args["select"].with_only_columns(Measure.id)
+        sort, offset, size = self._query_args["sort"], self._query_offset, self.per_page
+        if sort not in DEADLINE_SORTS:
+            return db.session.scalars(select.order_by(*SORTS[sort]).limit(size).offset(offset)).all()
+        dated_order, undated_order = DEADLINE_SORTS[sort]
+        dated = select.where(Measure.due_on.is_not(None))
+        dated_total = self._count(dated, "dated")
+        # One statement whichever side of the boundary the page falls: the page's dated rows,
+        # then the undated ones from where the page starts among them.
+        dated = dated.order_by(*dated_order).limit(size if offset < dated_total else 0).offset(offset)
+        undated = (select.where(Measure.due_on.is_(None)).order_by(*undated_order)
+                   .limit(size).offset(max(0, offset - dated_total)))
+        both = sa.union_all(sa.select(dated.subquery()), sa.select(undated.subquery()))
+        return db.session.scalars(both).all()[:size]
 
     def _query_items(self):
-        select = self._query_args["select"]
-        ids = db.session.scalars(
-            select.with_only_columns(Measure.id).limit(self.per_page).offset(self._query_offset)
-        ).all()
+        ids = self._page_ids()
         rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
         return [rows[i] for i in ids]
 
     def _query_count(self):
-        select = self._query_args["select"].with_only_columns(Measure.id).order_by(None)
-        return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
+        return self._count(self._query_args["select"], "all")
 
 
 class AssignForm(Form):
@@ -71,26 +102,18 @@ def _filters_and_choices():
     return filters, choices
 
 
-def _column_ids(base, status):
-    """The first measures of a status column, by deadline, undated ones last: two walks of
-    the (status, due_on) index instead of sorting the whole column."""
-    ids = base.with_only_columns(Measure.id).where(Measure.status == status)
-    dated = ids.where(Measure.due_on.is_not(None)).order_by(Measure.due_on, Measure.id).limit(COLUMN_LIMIT)
-    undated = ids.where(Measure.due_on.is_(None)).order_by(Measure.id).limit(COLUMN_LIMIT)
-    both = sa.union_all(sa.select(dated.subquery()), sa.select(undated.subquery()))
-    return db.session.scalars(both).all()[:COLUMN_LIMIT]
-
-
 @bp.route("/board")
 def board():
     filters, choices = _filters_and_choices()
     today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
     base = filters.select(current_user, today, soon)
-    counts = dict(db.session.execute(
+    counts = cached("board", current_user, lambda: dict(db.session.execute(
         sa.select(Measure.status, sa.func.count())
         .where(*filters.conditions(current_user, today, soon)).group_by(Measure.status)
-    ).all())
-    column_ids = {status: _column_ids(base, status) for status in MeasureStatus}
+    ).all()), filters, today, soon)
+    measure_ids = base.with_only_columns(Measure.id)
+    column_ids = {status: first_by_deadline(measure_ids.where(Measure.status == status), COLUMN_LIMIT)
+                  for status in MeasureStatus}
     wanted = [i for ids in column_ids.values() for i in ids]
     cards = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(wanted)).options(*CARD_LOAD))}
     columns = [(status, [cards[i] for i in ids], counts.get(status, 0)) for status, ids in column_ids.items()]
@@ -109,7 +132,7 @@ def measure_list():
     if sort == "number":
         select = select.join(Measure.problem)
     page = MeasurePagination(
-        select=select.order_by(*SORTS[sort]),
+        select=select, sort=sort, count_key=(filters, today, soon),
         session=db.session, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False,
     )
     form = AssignForm(formdata=None)

@@ -16,7 +16,9 @@ from .models import (
     Role,
     Warning,
 )
+from .filters import first_by_deadline, live_conditions
 from .permissions import can_supervise, measure_scope, work_scope
+from .revision import cached
 from .status import ACTIVE, warning_clause
 from .timeutil import local_today
 
@@ -45,15 +47,20 @@ def _tallies(user, today, soon):
     """Count the visible measures by colour, per (batch, lead unit), in one scan of the table.
 
     The dashboard's totals, its per-batch and its per-unit tables are all sums of these rows.
+    They are kept until the data changes (``rectify.revision``).
     """
-    colours = [sa.func.sum(sa.case((warning_clause(c, today, soon), 1), else_=0)) for c in Warning]
-    rows = db.session.execute(
-        live(sa.select(Problem.batch_id, Measure.lead_unit_id, sa.func.count(Measure.id), *colours)
-             .select_from(Measure))
-        .where(measure_scope(user)).group_by(Problem.batch_id, Measure.lead_unit_id)
-    ).all()
-    return [(batch_id, unit_id, total, dict(zip(Warning, (c or 0 for c in counts))))
-            for batch_id, unit_id, total, *counts in rows]
+
+    def count():
+        colours = [sa.func.sum(sa.case((warning_clause(c, today, soon), 1), else_=0)) for c in Warning]
+        rows = db.session.execute(
+            live(sa.select(Problem.batch_id, Measure.lead_unit_id, sa.func.count(Measure.id), *colours)
+                 .select_from(Measure))
+            .where(measure_scope(user)).group_by(Problem.batch_id, Measure.lead_unit_id)
+        ).all()
+        return tuple((batch_id, unit_id, total, dict(zip(Warning, (c or 0 for c in counts))))
+                     for batch_id, unit_id, total, *counts in rows)
+
+    return cached("dashboard", user, count, today, soon)
 
 
 def _summaries(tallies, key):
@@ -81,10 +88,10 @@ def _todo(user, today, soon):
         wanted = sa.and_(work_scope(user), sa.or_(urgent, unacknowledged))
     else:
         wanted = warning_clause(Warning.RED, today, soon)
-    return db.session.scalars(
-        live(sa.select(Measure)).where(measure_scope(user), wanted).options(*CARD_LOAD)
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id).limit(WORKLIST_ROWS)
-    ).all()
+    ids = first_by_deadline(sa.select(Measure.id).where(*live_conditions(), measure_scope(user), wanted),
+                            WORKLIST_ROWS)
+    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
+    return [rows[i] for i in ids]
 
 
 @bp.route("/")

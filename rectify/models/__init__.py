@@ -1,6 +1,7 @@
 """The data model; import models from here."""
 from .activity import (
     AuditLog,
+    DataRevision,
     Delivery,
     Evidence,
     ExtensionRequest,
@@ -26,7 +27,7 @@ from .rectification import Batch, Measure, Problem
 
 __all__ = [
     "ApiToken",
-    "AuditLog", "Batch", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
+    "AuditLog", "Batch", "DataRevision", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",
 ]

@@ -202,3 +202,15 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(sa.String(500))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class DataRevision(db.Model):
+    """One row whose counter the database itself bumps, by triggers, in every transaction
+    that writes batches, problems, measures, people or their links (migration 0010).
+
+    Counts cached under a revision are therefore never served after a write has committed,
+    whichever process or command made it. See ``rectify.revision``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
