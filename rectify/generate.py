@@ -78,11 +78,14 @@ def generate(problems: int, today: date, seed: int = 2023, measures_per_problem:
     ], returning=Batch.id)
     unit_names = {v: k for k, v in units.items()}
     problem_rows = []
+    per_batch = -(-problems // batch_count)
     for i in range(problems):
         unit = rng.choice(unit_ids)
+        position = i // batch_count + 1
         problem_rows.append({
-            "batch_id": batches[i % batch_count], "position": i // batch_count + 1, "number": str(i // batch_count + 1),
-            "aspect": rng.choice(ASPECTS), "lead_unit_id": unit,
+            "batch_id": batches[i % batch_count], "position": position, "number": str(position),
+            # As feedback is written: each aspect's problems together, aspects in order.
+            "aspect": ASPECTS[(position - 1) * len(ASPECTS) // per_batch], "lead_unit_id": unit,
             "description": rng.choice(PROBLEMS).format(unit=unit_names[unit]) + f"（第{i + 1}项）",
             "created_at": now, "updated_at": now,
         })
