@@ -30,6 +30,9 @@ def create_app(test_config=None):
 
     errors.register(app)
     revision.init_app(app)
+    from .ledger import background
+
+    background.init_app(app)
     templating.register(app)
     cli.register(app)
     return app

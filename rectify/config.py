@@ -33,6 +33,8 @@ class Defaults:
     # Largest workbook accepted for import, in megabytes, and most rows in one sheet.
     RECTIFY_IMPORT_MAX_MB = 20
     RECTIFY_IMPORT_MAX_ROWS = 50000
+    # A ledger export of more measures than this is made in the background, its progress shown.
+    RECTIFY_LEDGER_BACKGROUND_ROWS = 5000
     # Reminders: days before the deadline for due-soon notices; overdue notices every N days;
     # escalation to the responsible leader (催办) and to all 督办员 (督办) after so many days overdue;
     # unacknowledged after N days; monthly report reminder for long-term measures from this day.

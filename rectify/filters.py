@@ -9,6 +9,7 @@ from werkzeug.exceptions import BadRequest
 from .extensions import db
 from .models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
 from .permissions import can_supervise, measure_scope
+from .revision import cached
 from .status import warning_clause
 
 
@@ -103,6 +104,11 @@ class MeasureFilters:
                 Measure.problem_id.in_(sa.select(Problem.id).where(Problem.description.contains(self.q, autoescape=True))),
             ))
         return conditions
+
+    def count(self, user: Optional[User], today: date, due_soon_days: int) -> int:
+        """How many measures match, kept until the data changes (``rectify.revision``)."""
+        select = sa.select(sa.func.count()).select_from(Measure).where(*self.conditions(user, today, due_soon_days))
+        return cached("measures", user, lambda: db.session.scalar(select), self, today, due_soon_days)
 
     def select(self, user: Optional[User], today: date, due_soon_days: int):
         """SELECT the measures matching these filters that ``user`` may see."""

@@ -2,9 +2,23 @@
 import re
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms import FileField, HiddenField, SubmitField
 
 from . import uploads
@@ -12,7 +26,8 @@ from .evidence import EvidenceError, clean_filename
 from .extensions import db
 from .filters import MeasureFilters
 from .forms import Form
-from .ledger import export_ledger, ledger_title
+from .models import LedgerExport
+from .ledger import background, export_ledger, ledger_title
 from .ledger.roundtrip import apply_changes, read_changes
 from .timeutil import local_today
 from .workflow import WorkflowError
@@ -39,7 +54,10 @@ def index():
     from .permissions import can_supervise
 
     scheduled = listing() if can_supervise(current_user) else []
-    return render_template("ledgers/index.html", files=files, scheduled=scheduled)
+    jobs = db.session.scalars(sa.select(LedgerExport).where(LedgerExport.user_id == current_user.id)
+                              .order_by(LedgerExport.id.desc()).limit(5)).all()
+    return render_template("ledgers/index.html", files=files, scheduled=scheduled,
+                           jobs=[(job, background.describe(job)) for job in jobs])
 
 
 @bp.route("/scheduled/<name>")
@@ -54,16 +72,61 @@ def scheduled(name):
     return send_file(folder() / name, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
 
 
+def _file_name(filters: MeasureFilters) -> str:
+    name = f"{ledger_title(filters)}整改台账-{datetime.now(current_app.config['TIMEZONE']):%Y%m%d-%H%M%S}.xlsx"
+    return re.sub(r"[^\w\-（）()\u4e00-\u9fff.]", "", name)
+
+
+class BackgroundExportForm(Form):
+    query = HiddenField()
+    submit = SubmitField("开始生成")
+
+
 @bp.route("/export")
 def export():
-    """The ledger of exactly the measures the current filters show, kept and sent."""
+    """The ledger of exactly the measures the current filters show, kept and sent; a large
+    one is offered for making in the background instead (see ``ledger.background``)."""
     filters = MeasureFilters.from_args(request.args)
     today = local_today()
-    name = f"{ledger_title(filters)}整改台账-{datetime.now(current_app.config['TIMEZONE']):%Y%m%d-%H%M%S}.xlsx"
-    name = re.sub(r"[^\w\-（）()\u4e00-\u9fff.]", "", name)
+    total = filters.count(current_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"])
+    if total > current_app.config["RECTIFY_LEDGER_BACKGROUND_ROWS"]:
+        form = BackgroundExportForm(formdata=None, query=urlencode(filters.to_args()))
+        return render_template("ledgers/start.html", form=form, total=total, title=ledger_title(filters),
+                               running=background.active_job(current_user))
+    name = _file_name(filters)
     path = user_folder() / name
     export_ledger(filters, current_user._get_current_object(), path, as_of=today)
     return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.route("/exports", methods=["POST"])
+def start_export():
+    """Make a ledger in the background; a user has one at a time."""
+    form = BackgroundExportForm()
+    if not form.validate_on_submit() or "query" not in request.form:
+        abort(400, description="导出请求无效，请回到看板重新导出。")
+    filters = MeasureFilters.from_args(MultiDict(parse_qsl(form.query.data or "")))
+    running = background.active_job(current_user)
+    if running is not None:
+        flash("您已有一份台账正在生成，请等它完成后再导出。", "warning")
+        return redirect(url_for("ledgers.export_progress", job_id=running.id), 303)
+    total = filters.count(current_user, local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"])
+    job = background.start(current_user._get_current_object(), filters, total, user_folder(), _file_name(filters))
+    return redirect(url_for("ledgers.export_progress", job_id=job.id), 303)
+
+
+@bp.route("/exports/<int:job_id>")
+def export_progress(job_id):
+    """How far a background ledger has got: a page, or JSON for the page's script (?format=json)."""
+    job = db.session.get(LedgerExport, job_id)
+    if job is None or job.user_id != current_user.id:
+        abort(404, description="未找到该台账导出任务。")
+    state = background.describe(job)
+    if request.args.get("format") == "json":
+        if state["state"] == "done":
+            state["download"] = url_for("ledgers.download", name=job.filename)
+        return jsonify(state), 200, {"Cache-Control": "no-store"}
+    return render_template("ledgers/progress.html", job=job, state=state)
 
 
 @bp.route("/files/<name>")

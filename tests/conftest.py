@@ -124,6 +124,7 @@ def app_config():
 def app(database_url, tmp_path, app_config):
     app = make_app(database_url, tmp_path / "instance", **app_config)
     yield app
+    app.extensions["rectify.ledger_worker"].shutdown(wait=True)  # no background ledger outlives its test
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name == "postgresql":

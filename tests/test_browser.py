@@ -32,7 +32,11 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with LiveServer(tmp_path_factory.mktemp("browser") / "instance", "--demo") as live:
+    instance = tmp_path_factory.mktemp("browser") / "instance"
+    instance.mkdir()
+    # The demo's ledger is small: make any export of more than 5 measures a background one.
+    (instance / "config.py").write_text("RECTIFY_LEDGER_BACKGROUND_ROWS = 5\n", encoding="utf-8")
+    with LiveServer(instance, "--demo") as live:
         yield live
 
 
@@ -180,3 +184,20 @@ def test_supervisor_imports_a_ledger_through_the_page(page, server, tmp_path):
     page.wait_for_url(re.compile(r"/board\?batch=\d+$"))
     assert "已导入" in page.locator(".alert-success").inner_text()
     assert page.locator(".card-measure").count() == 5
+
+
+def test_a_large_ledger_is_made_in_the_background_with_its_progress_shown(page, server):
+    password = server.printed(r"演示账号.*的密码：(\S+)")
+    sign_in(page, server, "duban", password)
+    page.wait_for_url(server.url + "/")
+    page.goto(server.url + "/board")
+    page.click("#export-ledger")
+    assert "将在后台生成" in page.locator("#export-start").inner_text()
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#start-export input[type=submit]")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert download.value.path().read_bytes()[:2] == b"PK"
+    assert page.locator("#export-job").get_attribute("data-state") == "done"
+    assert page.locator("#export-bar").get_attribute("aria-valuenow") == "100"
+    assert page.locator("#export-message").inner_text().startswith("已完成：共 ")
+    assert page.locator("#export-download").is_visible()

@@ -56,6 +56,8 @@ ROUTES = {
     "notifications.index": ("GET", "/notifications/", SIGNED_IN),
     "notifications.mark_read": ("POST", "/notifications/read", SIGNED_IN),
     "ledgers.export": ("GET", "/ledger/export", SIGNED_IN),
+    "ledgers.start_export": ("POST", "/ledger/exports", SIGNED_IN),
+    "ledgers.export_progress": ("GET", "/ledger/exports/99999", SIGNED_IN),
     "ledgers.download": ("GET", "/ledger/files/none.xlsx", SIGNED_IN),
     "ledgers.upload": ("GET", "/ledger/upload", SIGNED_IN),
     "ledgers.scheduled": ("GET", "/ledger/scheduled/none.xlsx", SUPERVISORS),

@@ -6,7 +6,7 @@ call it.
 """
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from flask import current_app
 
@@ -15,7 +15,7 @@ from ..filters import MeasureFilters
 from ..models import Batch, Department, User
 from ..timeutil import local_today
 from .builder import LedgerSummary, build_ledger
-from .rows import ledger_rows
+from .rows import CHUNK, LedgerRow, ledger_rows
 
 __all__ = ["export_ledger", "ledger_title", "LedgerSummary"]
 
@@ -38,13 +38,27 @@ def unit_line(filters: MeasureFilters, user: Optional[User]) -> str:
     return "全部单位"
 
 
-def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_of: Optional[date] = None) -> LedgerSummary:
-    """Write the ledger of the measures ``filters`` select (within ``user``'s scope) to ``out``."""
+def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_of: Optional[date] = None,
+                  progress: Optional[Callable[[int], None]] = None) -> LedgerSummary:
+    """Write the ledger of the measures ``filters`` select (within ``user``'s scope) to ``out``.
+
+    ``progress(n)`` is called with the number of measures written so far, every 2,000."""
     as_of = as_of or local_today()
     soon = current_app.config["RECTIFY_DUE_SOON_DAYS"]
     rows = ledger_rows(filters.select(user, as_of, soon), as_of, soon)
+    if progress is not None:
+        rows = _counted(rows, progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
     summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user), as_of=as_of)
     partial.replace(out)  # a listed file is always complete
     return summary
+
+
+def _counted(rows: Iterable[LedgerRow], progress: Callable[[int], None]) -> Iterator[LedgerRow]:
+    written = 0
+    for written, row in enumerate(rows, start=1):
+        yield row
+        if written % CHUNK == 0:
+            progress(written)
+    progress(written)

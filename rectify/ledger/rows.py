@@ -59,11 +59,12 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
     connection: these are columns, not objects, and the ORM's bookkeeping would double the
     time."""
     connection = db.session.connection()
-    measures = connection.execution_options(yield_per=CHUNK).execute(
+    measures = connection.execute(
         ledger_order(select.with_only_columns(
             *MEASURE_FIELDS, Problem.number, Problem.aspect, Problem.description, Batch.title.label("batch"),
             Department.name.label("unit")))
-        .join(Problem.batch).outerjoin(Department, Department.id == Measure.lead_unit_id)
+        .join(Problem.batch).outerjoin(Department, Department.id == Measure.lead_unit_id),
+        execution_options={"yield_per": CHUNK},  # this statement only: the connection goes on being used
     )
     for chunk in measures.partitions():
         ids = [m.id for m in chunk]

@@ -7,6 +7,7 @@ from .activity import (
     ExtensionRequest,
     ImportRecord,
     JobRun,
+    LedgerExport,
     Notice,
     Notification,
     ProgressUpdate,
@@ -14,6 +15,7 @@ from .activity import (
     Setting,
 )
 from .enums import (
+    ExportState,
     ExtensionStatus,
     MeasureStatus,
     ProblemStatus,
@@ -27,7 +29,7 @@ from .rectification import Batch, Measure, Problem
 
 __all__ = [
     "ApiToken",
-    "AuditLog", "Batch", "DataRevision", "Delivery", "ImportRecord", "JobRun", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
+    "AuditLog", "Batch", "DataRevision", "Delivery", "ImportRecord", "JobRun", "LedgerExport", "ExportState", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",
 ]

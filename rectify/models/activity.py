@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .enums import ExtensionStatus, UpdateKind, enum_column_type
+from .enums import ExportState, ExtensionStatus, UpdateKind, enum_column_type
 from .org import Department, User
 from .rectification import Batch, Measure
 
@@ -214,3 +214,27 @@ class DataRevision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class LedgerExport(db.Model):
+    """A large ledger made in the background for one user, and how far it has got.
+
+    The row, not the process making the file, is what the progress page reads, so any web
+    process can show it. ``updated_at`` is a heartbeat: a job that stops beating (its process
+    was stopped) is shown as interrupted (see ``rectify.ledger.background``).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    query: Mapped[str] = mapped_column(sa.String(1000))  # the board's filters, as a URL query
+    title: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    state: Mapped[ExportState] = mapped_column(enum_column_type(ExportState), default=ExportState.QUEUED)
+    error: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()

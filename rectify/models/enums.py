@@ -93,6 +93,13 @@ class UpdateKind(LabeledEnum):
     COMMENT = ("comment", "意见")
 
 
+class ExportState(LabeledEnum):
+    QUEUED = ("queued", "排队中")
+    RUNNING = ("running", "生成中")
+    DONE = ("done", "已完成")
+    FAILED = ("failed", "失败")
+
+
 class ExtensionStatus(LabeledEnum):
     PENDING = ("pending", "待审批")
     APPROVED = ("approved", "已同意")
