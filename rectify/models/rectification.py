@@ -89,7 +89,7 @@ class Measure(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     goal: Mapped[Optional[str]] = mapped_column(sa.Text)
     lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
-    due_on: Mapped[Optional[date]] = mapped_column(index=True)
+    due_on: Mapped[Optional[date]]
     original_due_on: Mapped[Optional[date]]  # set when an extension first moves due_on
     deadline_text: Mapped[Optional[str]] = mapped_column(sa.String(100))  # as written
     is_immediate: Mapped[bool] = mapped_column(default=False)
@@ -108,8 +108,12 @@ class Measure(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # The board walks each status column in deadline order.
-        sa.Index("ix_measure_status_due_on", "status", "due_on"),
+        # The board's columns, the list and the worklists walk measures in deadline order (within
+        # a status, or all of them). The index also carries what every page asks of a measure
+        # (not deleted, problem not deleted), so a deep page skips thousands of entries without
+        # reading a single row: 20 ms instead of 120 ms at offset 36,000 on SQLite.
+        sa.Index("ix_measure_status_deadline", "status", "due_on", "deleted_at", "problem_id"),
+        sa.Index("ix_measure_deadline", "due_on", "deleted_at", "problem_id"),
         # Counting live measures by status reads this index alone, not the wide rows.
         sa.Index("ix_measure_deleted_at_status", "deleted_at", "status", "problem_id"),
     )
