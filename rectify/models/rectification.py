@@ -111,9 +111,10 @@ class Measure(db.Model):
         # The board's columns, the list and the worklists walk measures in deadline order (within
         # a status, or all of them). The index also carries what every page asks of a measure
         # (not deleted, problem not deleted), so a deep page skips thousands of entries without
-        # reading a single row: 20 ms instead of 120 ms at offset 36,000 on SQLite.
-        sa.Index("ix_measure_status_deadline", "status", "due_on", "deleted_at", "problem_id"),
-        sa.Index("ix_measure_deadline", "due_on", "deleted_at", "problem_id"),
+        # reading a single row, in (due_on, id) order: at offset 36,000, 8 ms instead of 120 ms on
+        # SQLite, 17 ms instead of 57 ms on PostgreSQL (index-only once vacuumed).
+        sa.Index("ix_measure_status_deadline", "status", "due_on", "id", "deleted_at", "problem_id"),
+        sa.Index("ix_measure_deadline", "due_on", "id", "deleted_at", "problem_id"),
         # Counting live measures by status reads this index alone, not the wide rows.
         sa.Index("ix_measure_deleted_at_status", "deleted_at", "status", "problem_id"),
     )
