@@ -67,15 +67,10 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
         execution_options={"yield_per": CHUNK},  # this statement only: the connection goes on being used
     )
     for chunk in measures.partitions():
-        ids = [m.id for m in chunk]
-        owners, leaders = _names(connection, measure_owners, ids), _names(connection, measure_leaders, ids)
-        progress = latest_progress(ids, connection)
-        files = defaultdict(list)
-        for measure_id, filename in connection.execute(
-            sa.select(Evidence.measure_id, Evidence.filename)
-            .where(Evidence.measure_id.in_(ids), Evidence.deleted_at.is_(None)).order_by(Evidence.id)
-        ):
-            files[measure_id].append(filename)
+        ids = {"ids": [m.id for m in chunk]}
+        owners, leaders = _grouped(connection, OWNERS, ids), _grouped(connection, LEADERS, ids)
+        files = _grouped(connection, FILES, ids)
+        progress = dict(connection.execute(LATEST_PROGRESS, ids).all())
         for m in chunk:
             yield _row(m, owners.get(m.id, ()), leaders.get(m.id, ()), progress.get(m.id, ""), files.get(m.id, ()),
                        today, due_soon_days)
@@ -84,25 +79,41 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
 MEASURE_FIELDS = (Measure.id, Measure.version, Measure.problem_id, Measure.text, Measure.goal, Measure.status,
                   Measure.due_on, Measure.original_due_on, Measure.deadline_text, Measure.is_immediate,
                   Measure.is_long_term, Measure.completed_on)
+# Per chunk: (measure id, value) pairs for a list of ids bound at execution ("expanding"),
+# so 2,000 ids are not coerced one by one each time a statement is built.
+CHUNK_IDS = sa.bindparam("ids", expanding=True)
 
 
-def _names(connection, table, ids) -> dict[int, list[str]]:
-    names = defaultdict(list)
-    for measure_id, name in connection.execute(
-        sa.select(table.c.measure_id, Person.name).join(Person, Person.id == table.c.person_id)
-        .where(table.c.measure_id.in_(ids)).order_by(table.c.measure_id, Person.id)
-    ):
-        names[measure_id].append(name)
-    return names
+def _names_of(table):
+    return (sa.select(table.c.measure_id, Person.name).join(Person, Person.id == table.c.person_id)
+            .where(table.c.measure_id.in_(CHUNK_IDS)).order_by(table.c.measure_id, Person.id))
+
+
+OWNERS, LEADERS = _names_of(measure_owners), _names_of(measure_leaders)
+FILES = (sa.select(Evidence.measure_id, Evidence.filename)
+         .where(Evidence.measure_id.in_(CHUNK_IDS), Evidence.deleted_at.is_(None)).order_by(Evidence.id))
+
+
+def _latest_progress(ids):
+    latest = (sa.select(sa.func.max(ProgressUpdate.id))
+              .where(ProgressUpdate.measure_id.in_(ids), ProgressUpdate.kind == UpdateKind.PROGRESS)
+              .group_by(ProgressUpdate.measure_id))
+    return sa.select(ProgressUpdate.measure_id, ProgressUpdate.text).where(ProgressUpdate.id.in_(latest))
+
+
+LATEST_PROGRESS = _latest_progress(CHUNK_IDS)
+
+
+def _grouped(connection, statement, ids) -> dict[int, list[str]]:
+    grouped = defaultdict(list)
+    for measure_id, value in connection.execute(statement, ids).all():
+        grouped[measure_id].append(value)
+    return grouped
 
 
 def latest_progress(ids, connection=None) -> dict[int, str]:
     """Measure id → the text of its latest progress update."""
-    latest = (sa.select(sa.func.max(ProgressUpdate.id))
-              .where(ProgressUpdate.measure_id.in_(ids), ProgressUpdate.kind == UpdateKind.PROGRESS)
-              .group_by(ProgressUpdate.measure_id))
-    return dict((connection or db.session).execute(
-        sa.select(ProgressUpdate.measure_id, ProgressUpdate.text).where(ProgressUpdate.id.in_(latest))).all())
+    return dict((connection or db.session).execute(_latest_progress(ids)).all())
 
 
 def _row(m, owners, leaders, progress: str, files, today: date, due_soon_days: int) -> LedgerRow:
