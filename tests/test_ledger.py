@@ -1,10 +1,12 @@
 """整改台账 export: what a leader would see when opening it, in openpyxl and in LibreOffice."""
 import csv
+import gc
 import io
 import json
 import shutil
 import subprocess
 import uuid
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -50,9 +52,19 @@ def export(runner, tmp_path, *args):
     return out, json.loads(result.stdout)
 
 
-def test_the_ledger_reads_like_an_office_ledger(runner, tmp_path, ledger_data):
+@pytest.fixture(params=["in-memory", "constant-memory"])
+def writing_mode(request, monkeypatch):
+    """Both of the builder's modes: small ledgers in memory, large ones row by row on disk."""
+    if request.param == "constant-memory":
+        monkeypatch.setattr("rectify.ledger.IN_MEMORY_ROWS", 3)  # the ledger below has 4 measures
+    return request.param
+
+
+def test_the_ledger_reads_like_an_office_ledger(runner, tmp_path, ledger_data, writing_mode):
     out, summary = export(runner, tmp_path)
     assert summary == {"rows": 4, "problems": 2, "measures": 4, "path": str(out)}
+    with zipfile.ZipFile(out) as package:  # shared strings in memory, inline strings row by row
+        assert ("xl/sharedStrings.xml" in package.namelist()) == (writing_mode == "in-memory")
     book = load_workbook(out)
     assert book.sheetnames == ["整改台账", "统计汇总", "逾期清单"]
     sheet = book["整改台账"]
@@ -101,7 +113,7 @@ def soffice():
     return path
 
 
-def test_libreoffice_opens_the_ledger(runner, tmp_path, ledger_data, soffice):
+def test_libreoffice_opens_the_ledger(runner, tmp_path, ledger_data, soffice, writing_mode):
     out, _ = export(runner, tmp_path)
     profile = f"-env:UserInstallation=file://{tmp_path}/profile-{uuid.uuid4().hex}"
     for target in ("csv:Text - txt - csv (StarCalc):44,34,76,1", "pdf"):
@@ -229,3 +241,19 @@ def test_a_findings_workbook_is_not_a_ledger(client, login_as):
     login_as(Role.SUPERVISOR)
     response = upload_ledger(client, ledgers.messy_ledger())
     assert response.status_code == 400 and "不是本系统导出的整改台账" in response.get_data(as_text=True)
+
+
+def test_full_collections_are_rarer_only_while_ledgers_are_built():
+    from rectify.ledger import _fewer_full_collections
+
+    before = gc.get_threshold()
+    with _fewer_full_collections():
+        during = gc.get_threshold()
+        with _fewer_full_collections():  # a second build, in another thread say
+            pass
+        assert gc.get_threshold() == during  # the second ending does not undo the first
+    assert during == (before[0], before[1], before[2] * 100) and gc.get_threshold() == before
+    with pytest.raises(RuntimeError):
+        with _fewer_full_collections():
+            raise RuntimeError("the build failed")
+    assert gc.get_threshold() == before

@@ -4,6 +4,9 @@
 rows and hands them to the pure builder. The web page, the command line and the scheduler all
 call it.
 """
+import gc
+import threading
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -18,6 +21,9 @@ from .builder import LedgerSummary, build_ledger
 from .rows import CHUNK, LedgerRow, ledger_rows
 
 __all__ = ["export_ledger", "ledger_title", "LedgerSummary"]
+# Up to this many measures the workbook is built in memory (faster, smaller file; about
+# 200 MB at most here); beyond, row by row on disk (memory flat). See builder.py.
+IN_MEMORY_ROWS = 30_000
 
 
 def ledger_title(filters: MeasureFilters) -> str:
@@ -50,7 +56,10 @@ def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_o
         rows = _counted(rows, progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
-    summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user), as_of=as_of)
+    large = filters.count(user, as_of, soon) > IN_MEMORY_ROWS
+    with _fewer_full_collections():
+        summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user),
+                               as_of=as_of, constant_memory=large)
     partial.replace(out)  # a listed file is always complete
     return summary
 
@@ -62,3 +71,42 @@ def _counted(rows: Iterable[LedgerRow], progress: Callable[[int], None]) -> Iter
         if written % CHUNK == 0:
             progress(written)
     progress(written)
+
+
+class _GarbageCollection:
+    """Fewer full garbage collections while ledgers are built.
+
+    A ledger allocates millions of small objects, none in reference cycles, and keeps hundreds
+    of thousands alive (the cells, until the file is closed). CPython's full collections scan
+    every live object each time; with its default thresholds they took a fifth to a quarter
+    of a 20,000-measure export here (7.1 s against 4.4–5.1 s with them rarer). While any ledger
+    is being built, full collections come a hundred times less often; the young generations
+    are collected as usual, and the thresholds are restored when the last build ends. The
+    setting is the process's, so the lock and count keep concurrent builds from undoing it.
+    """
+
+    RARER = 100
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._builds = 0
+        self._saved = None
+
+    @contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._builds == 0:
+                self._saved = gc.get_threshold()
+                young, middle, full = self._saved
+                gc.set_threshold(young, middle, full * self.RARER)
+            self._builds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._builds -= 1
+                if self._builds == 0:
+                    gc.set_threshold(*self._saved)
+
+
+_fewer_full_collections = _GarbageCollection()

@@ -1,5 +1,6 @@
 """The rows of a ledger: one per measure, in ledger order, read in chunks of fixed query count."""
 from collections import defaultdict
+from functools import lru_cache
 from datetime import date
 from typing import Iterator, NamedTuple, Optional
 
@@ -120,15 +121,35 @@ def _row(m, owners, leaders, progress: str, files, today: date, due_soon_days: i
     """``m`` is a result row with Measure's field names, which the status rules read like a Measure."""
     colour = warning_for(m, today, due_soon_days)
     left = days_left(m, today)
-    deadline = deadline_label(m)
-    if m.original_due_on:
-        deadline += f"（原定{format_date(m.original_due_on)}，已延期）"
+    deadline = _deadline(Deadline(m.is_immediate, m.due_on, m.is_long_term, m.deadline_text), m.original_due_on)
     return LedgerRow(
         measure_id=m.id, version=m.version, problem_id=m.problem_id, batch=m.batch, aspect=m.aspect or "",
         number=m.number or "", problem=m.description, measure=m.text, leaders="、".join(leaders), unit=m.unit or "",
         owners="、".join(owners), deadline=deadline, progress=progress, status=m.status.label,
-        completed=format_date(m.completed_on), evidence=f"{len(files)}份：{'、'.join(files)}" if files else "",
+        completed=_date(m.completed_on), evidence=f"{len(files)}份：{'、'.join(files)}" if files else "",
         note=f"整改目标：{m.goal}" if m.goal else "",
         warning=colour, days_overdue=-left if colour is Warning.RED and left is not None else None,
         extended=m.original_due_on is not None,
     )
+
+
+class Deadline(NamedTuple):
+    """What ``deadline_label`` reads of a measure."""
+
+    is_immediate: bool
+    due_on: Optional[date]
+    is_long_term: bool
+    deadline_text: Optional[str]
+
+
+# A ledger's deadlines and dates repeat (a batch sets a few dates for hundreds of measures):
+# each distinct one is worded once.
+@lru_cache(maxsize=4096)
+def _deadline(deadline: Deadline, original_due_on: Optional[date]) -> str:
+    label = deadline_label(deadline)
+    if original_due_on:
+        label += f"（原定{format_date(original_due_on)}，已延期）"
+    return label
+
+
+_date = lru_cache(maxsize=4096)(format_date)
