@@ -27,7 +27,10 @@ from .timeutil import local_today, utcnow
 
 log = logging.getLogger("rectify.scheduler")
 LOCK_NAME = "scheduler"
-ADVISORY_CLASS = 73_104_202  # Rectify's; the second key is the database and schema (see Lock)
+ADVISORY_CLASS = 73_104_202  # Rectify's; the second key, ADVISORY_KEY, is the database and schema
+# Advisory locks are per database, not per schema: key on both, so that installations (or test
+# runs) sharing a database in different schemas do not block each other.
+ADVISORY_KEY = "hashtext(current_database() || '.' || current_schema())"
 STALE_AFTER = timedelta(minutes=2)
 
 
@@ -81,11 +84,8 @@ class Lock:
                     return True
                 if self.connection is None:
                     self.connection = engine.connect()
-                # Advisory locks are per database, not per schema: key on both, so that installations
-                # (or test runs) sharing a database in different schemas do not block each other.
                 got = self.connection.execute(sa.text(
-                    "SELECT pg_try_advisory_lock(:class, hashtext(current_database() || '.' || current_schema()))"
-                ), {"class": ADVISORY_CLASS}).scalar()
+                    f"SELECT pg_try_advisory_lock(:class, {ADVISORY_KEY})"), {"class": ADVISORY_CLASS}).scalar()
                 self.connection.commit()
                 self.held = bool(got)
                 return self.held
@@ -117,6 +117,15 @@ class Lock:
     def release(self) -> None:
         with self.app.app_context():
             if self.connection is not None:
+                if self.held:
+                    # Unlock first: the server ends a closed session's backend (and frees its
+                    # locks) a moment after the client hangs up, and another scheduler asking
+                    # in that moment would be refused.
+                    try:
+                        self.connection.execute(sa.text(f"SELECT pg_advisory_unlock(:class, {ADVISORY_KEY})"),
+                                                {"class": ADVISORY_CLASS})
+                    except sa.exc.DBAPIError:
+                        pass  # the connection is gone, and the lock with it
                 # End the database session itself: a pooled connection would keep the lock.
                 self.connection.invalidate()
                 self.connection.close()
