@@ -4,10 +4,12 @@ import os
 import re
 import time
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from werkzeug.datastructures import MultiDict
 
 from rectify.extensions import db
 from rectify.filters import MeasureFilters
@@ -154,3 +156,14 @@ def test_a_forged_or_expired_start_is_refused_and_starts_nothing(app, client, se
     assert response.status_code == 400 and "导出请求无效，请回到看板重新导出。" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerExport)) == 0
+
+
+def test_the_longest_filters_fit_in_a_job(client, session, login_as, five):
+    login_as(Role.SUPERVISOR)
+    query = urlencode({"q": "台" * 100, "leader": "领" * 64, "person": "人" * 64, "status": "in_progress"})
+    assert len(query) > 2000  # percent-encoded Chinese
+    response = client.post("/ledger/exports", data={"query": query})
+    assert response.status_code == 303
+    state = wait_for(client, response.location)
+    assert (state["state"], state["total"]) == ("done", 0)
+    assert MeasureFilters.from_args(MultiDict(parse_qsl(jobs(session)[0].query))).q == "台" * 100

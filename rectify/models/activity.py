@@ -226,7 +226,7 @@ class LedgerExport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    query: Mapped[str] = mapped_column(sa.String(1000))  # the board's filters, as a URL query
+    query: Mapped[str] = mapped_column(sa.Text)  # the board's filters, as a URL query (any length)
     title: Mapped[str] = mapped_column(sa.String(200))
     filename: Mapped[str] = mapped_column(sa.String(255))
     total: Mapped[int] = mapped_column(default=0)

@@ -21,7 +21,7 @@ def upgrade():
     op.create_table('ledger_export',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('query', sa.String(length=1000), nullable=False),
+    sa.Column('query', sa.Text(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
