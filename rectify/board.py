@@ -10,7 +10,7 @@ from . import workflow
 from .admin import department_choices
 from .auth import is_local_path
 from .extensions import db
-from .filters import MeasureFilters, first_by_deadline
+from .filters import MeasureFilters, by_deadline
 from .forms import Form
 from .models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
 from .people import resolve_people, split_names
@@ -29,6 +29,8 @@ CARD_LOAD = (
     joinedload(Measure.lead_unit),
     selectinload(Measure.owners),
 )
+# The orders the list offers. "due" and "-due" (undated last) are served by filters.by_deadline,
+# which walks the deadline indexes; the others by ORDER BY.
 SORTS = {
     "due": (Measure.due_on.is_(None), Measure.due_on, Measure.id),
     "-due": (Measure.due_on.is_(None), Measure.due_on.desc(), Measure.id.desc()),
@@ -36,14 +38,6 @@ SORTS = {
     "unit": (Measure.lead_unit_id, Measure.id),
     "number": (Problem.batch_id, Problem.position, Measure.position, Measure.id),
     "updated": (Measure.updated_at.desc(), Measure.id.desc()),
-}
-
-
-# By deadline, undated last. An ORDER BY on ``due_on IS NULL`` cannot walk the deadline
-# indexes, so these sorts page through the dated measures, then the undated ones.
-DEADLINE_SORTS = {
-    "due": ((Measure.due_on, Measure.id), (Measure.id,)),
-    "-due": ((Measure.due_on.desc(), Measure.id.desc()), (Measure.id.desc(),)),
 }
 
 
@@ -55,25 +49,14 @@ class MeasurePagination(SelectPagination):
     (filters, today, due-soon days) under which the totals are kept until the data changes
     (``rectify.revision``)."""
 
-    def _dated_count(self, dated):
-        count = sa.select(sa.func.count()).select_from(dated.order_by(None).subquery())
-        return cached("dated", current_user, lambda: db.session.scalar(count), *self._query_args["count_key"])
-
     def _page_ids(self):
         select = self._query_args["select"].with_only_columns(Measure.id)
         sort, offset, size = self._query_args["sort"], self._query_offset, self.per_page
-        if sort not in DEADLINE_SORTS:
+        if sort not in ("due", "-due"):
             return db.session.scalars(select.order_by(*SORTS[sort]).limit(size).offset(offset)).all()
-        dated_order, undated_order = DEADLINE_SORTS[sort]
-        dated = select.where(Measure.due_on.is_not(None))
-        dated_total = self._dated_count(dated)
-        # One statement whichever side of the boundary the page falls: the page's dated rows,
-        # then the undated ones from where the page starts among them.
-        dated = dated.order_by(*dated_order).limit(size if offset < dated_total else 0).offset(offset)
-        undated = (select.where(Measure.due_on.is_(None)).order_by(*undated_order)
-                   .limit(size).offset(max(0, offset - dated_total)))
-        both = sa.union_all(sa.select(dated.subquery()), sa.select(undated.subquery()))
-        return db.session.scalars(both).all()[:size]
+        dated = sa.select(sa.func.count()).select_from(select.where(Measure.due_on.is_not(None)).subquery())
+        dated_total = cached("dated", current_user, lambda: db.session.scalar(dated), *self._query_args["count_key"])
+        return by_deadline(select, size, offset, dated_total, descending=sort == "-due")
 
     def _query_items(self):
         ids = self._page_ids()
@@ -113,7 +96,7 @@ def board():
         .where(*filters.conditions(current_user, today, soon)).group_by(Measure.status)
     ).all()), filters, today, soon)
     measure_ids = base.with_only_columns(Measure.id)
-    column_ids = {status: first_by_deadline(measure_ids.where(Measure.status == status), COLUMN_LIMIT)
+    column_ids = {status: by_deadline(measure_ids.where(Measure.status == status), COLUMN_LIMIT)
                   for status in MeasureStatus}
     wanted = [i for ids in column_ids.values() for i in ids]
     cards = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(wanted)).options(*CARD_LOAD))}

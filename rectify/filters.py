@@ -123,12 +123,23 @@ def live_conditions() -> list:
     ]
 
 
-def first_by_deadline(ids, limit: int) -> list[int]:
-    """The first ``limit`` of a SELECT of measure ids, by deadline (then id), undated last.
+def by_deadline(ids, limit: int, offset: int = 0, dated_total: int = 0, descending: bool = False) -> list[int]:
+    """``limit`` ids of a SELECT of measure ids from ``offset`` on, by deadline (then id), undated
+    last; ``descending`` reverses the dated and the undated order.
 
-    Two walks of a deadline index, each stopping after ``limit`` rows, instead of sorting
-    every match on ``due_on IS NULL``, which no index serves."""
-    dated = ids.where(Measure.due_on.is_not(None)).order_by(Measure.due_on, Measure.id).limit(limit)
-    undated = ids.where(Measure.due_on.is_(None)).order_by(Measure.id).limit(limit)
+    Two walks of a deadline index in one statement, each stopping after ``limit`` rows,
+    instead of sorting every match on ``due_on IS NULL``, which no index serves. Past the
+    first page, ``dated_total`` (how many matches have a deadline) says where the undated
+    walk starts."""
+    if descending:
+        dated_order, undated_order = (Measure.due_on.desc(), Measure.id.desc()), (Measure.id.desc(),)
+    else:
+        dated_order, undated_order = (Measure.due_on, Measure.id), (Measure.id,)
+    in_dated = offset == 0 or offset < dated_total
+    dated = (ids.where(Measure.due_on.is_not(None)).order_by(*dated_order)
+             .limit(limit if in_dated else 0).offset(offset))
+    undated = (ids.where(Measure.due_on.is_(None)).order_by(*undated_order)
+               .limit(limit).offset(max(0, offset - dated_total)))
     both = sa.union_all(sa.select(dated.subquery()), sa.select(undated.subquery()))
     return db.session.scalars(both).all()[:limit]
+

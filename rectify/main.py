@@ -16,7 +16,7 @@ from .models import (
     Role,
     Warning,
 )
-from .filters import first_by_deadline, live_conditions
+from .filters import by_deadline, live_conditions
 from .permissions import can_supervise, measure_scope, work_scope
 from .revision import cached
 from .status import ACTIVE, warning_clause
@@ -88,7 +88,7 @@ def _todo(user, today, soon):
         wanted = sa.and_(work_scope(user), sa.or_(urgent, unacknowledged))
     else:
         wanted = warning_clause(Warning.RED, today, soon)
-    ids = first_by_deadline(sa.select(Measure.id).where(*live_conditions(), measure_scope(user), wanted),
+    ids = by_deadline(sa.select(Measure.id).where(*live_conditions(), measure_scope(user), wanted),
                             WORKLIST_ROWS)
     rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
     return [rows[i] for i in ids]

@@ -1,6 +1,6 @@
 """看板 and 列表: filters in the URL, bulk assignment, and a fixed number of queries per page."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -147,3 +147,21 @@ def test_pages_issue_a_fixed_number_of_queries(app, client, session, login_as, m
     small = queries_for(app, client, url)
     grow(140)
     assert queries_for(app, client, url) == small
+
+
+@pytest.mark.parametrize("sort", ["due", "-due"])
+def test_list_pages_by_deadline_cross_from_dated_to_undated(client, login_as, make_measure, monkeypatch, sort):
+    """Pages of 3 over 5 dated and 3 undated measures: the boundary falls inside page 2."""
+    monkeypatch.setattr("rectify.board.PAGE_SIZE", 3)
+    login_as(Role.SUPERVISOR)
+    first = make_measure(text="无时限0")
+    undated = ["无时限0"] + [make_measure(problem=first.problem, text=f"无时限{i}").text for i in (1, 2)]
+    dated = [make_measure(problem=first.problem, text=f"时限{day}", due_on=date(2024, 6, day)).text
+             for day in (5, 1, 4, 2, 3)]
+    by_date = sorted(dated, key=lambda text: int(text[2:]))
+    expected = by_date + undated if sort == "due" else by_date[::-1] + undated[::-1]
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(f"/list?sort={sort}&page={page}").get_data(as_text=True)
+        seen += re.findall(r'#measure-\d+">([^<]+)</a>', html)
+    assert seen == expected
