@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config
+from .numbers import DATABASE_MAX
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -42,7 +43,7 @@ class DatabaseId(IntegerConverter):
     """``<int:…>`` in routes: ids the database can hold; a larger number matches no route (404)."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", DATABASE_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 

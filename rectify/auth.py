@@ -14,6 +14,7 @@ from . import audit
 from .extensions import db, limiter, login_manager
 from .forms import EmptyForm, Form
 from .models import User
+from .numbers import whole_number
 from .permissions import PUBLIC_ENDPOINTS
 from .timeutil import utcnow
 
@@ -78,7 +79,8 @@ class ChangePasswordForm(Form):
 def load_user(session_id: str):
     """Load the user of a login cookie; a disabled user or a changed password ends it."""
     user_id, _, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = whole_number(user_id)
+    user = db.session.get(User, number) if number is not None else None
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -13,6 +13,7 @@ from .extensions import db
 from .filters import MeasureFilters, by_deadline
 from .forms import Form
 from .models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
+from .numbers import whole_number
 from .people import resolve_people, split_names
 from .permissions import can_supervise, require
 from .revision import cached
@@ -134,7 +135,7 @@ def assign():
     form.lead_unit_id.choices = department_choices()
     back = request.form.get("next")
     back = back if is_local_path(back) else url_for("board.measure_list")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [number for number in map(whole_number, request.form.getlist("ids")) if number is not None]
     if not form.validate_on_submit() or not ids:
         flash("请勾选要分派的措施。" if not ids else "分派内容无效。", "danger")
         return redirect(back)

@@ -8,6 +8,7 @@ from werkzeug.exceptions import BadRequest
 
 from .extensions import db
 from .models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
+from .numbers import whole_number
 from .permissions import can_supervise, measure_scope
 from .revision import cached
 from .status import warning_clause
@@ -34,9 +35,10 @@ class MeasureFilters:
             raw = args.get(name, "").strip()
             if not raw:
                 return None
-            if not raw.isdigit():
-                raise BadRequest(f"筛选条件“{name}”应为编号，实际为“{raw}”。")
-            return int(raw)
+            value = whole_number(raw)
+            if value is None:
+                raise BadRequest(f"筛选条件“{name}”应为编号，实际为“{raw[:20]}”。")
+            return value
 
         def member(name, enum_class):
             raw = args.get(name, "").strip()

@@ -199,3 +199,12 @@ def test_import_ledger_and_notifications_through_the_api(client, session, make_u
     assert "完善流动党员台账" in texts and "建立意识形态工作台账。" in texts  # the unit's own and cooperating
     assert "规范公务接待审批，实行“一事一单”。" not in texts  # another unit's
     assert client.get("/api/v1/notifications", headers=owner).json == {"items": []}
+
+
+def test_numbers_the_fuzzer_sends_are_refused_plainly(client, owner, token_for):
+    api_token = token_for(owner)
+    for page in ("²", "0", "100001", "9" * 5000):
+        response = client.get("/api/v1/measures", query_string={"page": page}, headers=api_token)
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid_field", page
+    response = client.get("/api/v1/ledger.xlsx", query_string={"batch": "²"}, headers=api_token)
+    assert response.status_code == 400

@@ -165,3 +165,11 @@ def test_list_pages_by_deadline_cross_from_dated_to_undated(client, login_as, ma
         html = client.get(f"/list?sort={sort}&page={page}").get_data(as_text=True)
         seen += re.findall(r'#measure-\d+">([^<]+)</a>', html)
     assert seen == expected
+
+
+@pytest.mark.parametrize("raw", ["²", "٣x", "9" * 5000, "99999999999"])
+def test_a_filter_id_that_is_not_a_database_id_is_a_clear_400(client, login_as, raw):
+    """"²" passes str.isdigit but not int(); 5,000 digits pass neither int() nor the database."""
+    login_as(Role.SUPERVISOR)
+    response = client.get("/list", query_string={"batch": raw})
+    assert response.status_code == 400 and "筛选条件“batch”应为编号" in response.get_data(as_text=True)

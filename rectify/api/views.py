@@ -9,6 +9,7 @@ from .. import workflow
 from ..extensions import db
 from ..filters import MeasureFilters
 from ..models import Batch, Measure, Problem
+from ..numbers import whole_number
 from ..permissions import can_view_measure
 from ..status import deadline_label, warning_for
 from ..timeutil import local_today
@@ -16,6 +17,7 @@ from . import ApiError, bp
 from .openapi import document
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # 5,000,000 rows deep: beyond any real list
 MEASURE_LOAD = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders))
 
 
@@ -38,9 +40,10 @@ def version(data: dict):
     """The version the client saw: If-Match header or the ``version`` field."""
     header = request.headers.get("If-Match", "").strip('"W/ ')
     if header:
-        if not header.isdigit():
+        version = whole_number(header)
+        if version is None:
             raise ApiError(400, "invalid_field", "If-Match 应为措施的版本号。")
-        return int(header)
+        return version
     return data.get("version")
 
 
@@ -90,15 +93,15 @@ def batches():
 @bp.route("/measures")
 def measures():
     filters = MeasureFilters.from_args(request.args)
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        raise ApiError(400, "invalid_field", "page 应为正整数。")
+    page = whole_number(request.args.get("page", "1"), maximum=MAX_PAGE)
+    if not page:
+        raise ApiError(400, "invalid_field", f"page 应为 1 至 {MAX_PAGE} 的整数。")
     today = local_today()
     select = filters.select(g.api_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"])
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select.with_only_columns(Measure.id).subquery()))
     rows = db.session.scalars(select.options(*MEASURE_LOAD).order_by(Measure.id)
-                              .limit(PAGE_SIZE).offset((int(page) - 1) * PAGE_SIZE)).all()
-    return jsonify({"total": total, "page": int(page), "per_page": PAGE_SIZE,
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return jsonify({"total": total, "page": page, "per_page": PAGE_SIZE,
                     "items": [measure_json(m, today) for m in rows]})
 
 
@@ -273,9 +276,9 @@ def problems():
     from ..status import problem_status
 
     filters = MeasureFilters.from_args(request.args)
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        raise ApiError(400, "invalid_field", "page 应为正整数。")
+    page = whole_number(request.args.get("page", "1"), maximum=MAX_PAGE)
+    if not page:
+        raise ApiError(400, "invalid_field", f"page 应为 1 至 {MAX_PAGE} 的整数。")
     today = local_today()
     matching = filters.select(g.api_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"]).with_only_columns(
         Measure.problem_id)
@@ -283,7 +286,7 @@ def problems():
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
     rows = db.session.scalars(select.options(selectinload(Problem.measures).options(*MEASURE_LOAD))
                               .order_by(Problem.batch_id, Problem.position, Problem.id)
-                              .limit(PAGE_SIZE).offset((int(page) - 1) * PAGE_SIZE)).all()
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     closes = current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"]
     items = []
     for problem in rows:
@@ -291,4 +294,4 @@ def problems():
         items.append({"id": problem.id, "batch_id": problem.batch_id, "number": problem.number,
                       "aspect": problem.aspect, "description": problem.description,
                       "status": problem_status(visible, closes).value, "measures": len(visible)})
-    return jsonify({"total": total, "page": int(page), "per_page": PAGE_SIZE, "items": items})
+    return jsonify({"total": total, "page": page, "per_page": PAGE_SIZE, "items": items})

@@ -15,6 +15,7 @@ from typing import Optional
 import python_calamine
 from defusedxml.ElementTree import iterparse
 
+from ..numbers import whole_number
 from .report import ImportRefused
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -102,7 +103,7 @@ def _hidden_columns(data: bytes) -> dict[int, set[int]]:
     found = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = sorted((n for n in archive.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")),
-                       key=lambda n: int("".join(ch for ch in n if ch.isdigit()) or 0))
+                       key=lambda n: whole_number("".join(ch for ch in n if ch.isdigit())) or 0)
         for index, name in enumerate(names):
             columns = set()
             with archive.open(name) as part:
