@@ -52,19 +52,9 @@ def export(runner, tmp_path, *args):
     return out, json.loads(result.stdout)
 
 
-@pytest.fixture(params=["in-memory", "constant-memory"])
-def writing_mode(request, monkeypatch):
-    """Both of the builder's modes: small ledgers in memory, large ones row by row on disk."""
-    if request.param == "constant-memory":
-        monkeypatch.setattr("rectify.ledger.IN_MEMORY_ROWS", 3)  # the ledger below has 4 measures
-    return request.param
-
-
-def test_the_ledger_reads_like_an_office_ledger(runner, tmp_path, ledger_data, writing_mode):
+def test_the_ledger_reads_like_an_office_ledger(runner, tmp_path, ledger_data):
     out, summary = export(runner, tmp_path)
     assert summary == {"rows": 4, "problems": 2, "measures": 4, "path": str(out)}
-    with zipfile.ZipFile(out) as package:  # shared strings in memory, inline strings row by row
-        assert ("xl/sharedStrings.xml" in package.namelist()) == (writing_mode == "in-memory")
     book = load_workbook(out)
     assert book.sheetnames == ["整改台账", "统计汇总", "逾期清单"]
     sheet = book["整改台账"]
@@ -113,7 +103,7 @@ def soffice():
     return path
 
 
-def test_libreoffice_opens_the_ledger(runner, tmp_path, ledger_data, soffice, writing_mode):
+def test_libreoffice_opens_the_ledger(runner, tmp_path, ledger_data, soffice):
     out, _ = export(runner, tmp_path)
     profile = f"-env:UserInstallation=file://{tmp_path}/profile-{uuid.uuid4().hex}"
     for target in ("csv:Text - txt - csv (StarCalc):44,34,76,1", "pdf"):

@@ -1,20 +1,18 @@
 """build_ledger: rows → an .xlsx 整改台账 as offices make them, only correct and current.
 
 Written with XlsxWriter (openpyxl's merge_cells grows quadratically with the number of merged
-ranges), in one of its two modes:
-- shared strings (the default): each distinct text stored once, the cells kept in memory until
-  close. Measured here on 20,000 measures: a third faster than constant-memory mode and a
-  smaller file, but memory grows by about 4 MB per 1,000 measures (464 MB at 100,000);
-- ``constant_memory=True``: each row goes to disk once written, so a 100,000-measure ledger
-  stays under 200 MB. ``export_ledger`` chooses it above ``IN_MEMORY_ROWS``.
+ranges) in its constant-memory mode: each row goes to disk once written, so memory stays flat
+(under 200 MB at 100,000 measures, against 464 MB for its shared-strings mode). The measure
+rows go through ``RowSheet.write_cells`` (sheet.py), which serialises a whole row at once;
+titles, section rows and the summary go through XlsxWriter's public methods.
 Constant-memory mode cannot merge a range whose first row is already written (its maintainer
-declines to support it), yet a problem's merge is known only at its last measure row. So in
-both modes the cells are written in row order (the problem's text in its first row, bordered
-blanks below) and the range is added to the worksheet's list of merges, which XlsxWriter
-writes out at close: see _declare_merge. XlsxWriter is pinned, and tests/test_ledger.py reads
-the merges back with openpyxl and LibreOffice, in both modes.
-User text always goes through write_string, so a description starting with =, +, -
-or @ stays text; characters that XML cannot hold are removed.
+declines to support it), yet a problem's merge is known only at its last measure row. So the
+cells are written in row order (the problem's text in its first row, bordered blanks below)
+and the range is added to the worksheet's list of merges, which XlsxWriter writes out at
+close: see _declare_merge. XlsxWriter is pinned, and tests/test_ledger.py reads the merges
+back with openpyxl and LibreOffice.
+User text is always written as text (inline strings, never formulas), so a description
+starting with =, +, -, or @ stays text; characters that XML cannot hold are removed.
 """
 import re
 from collections import defaultdict
@@ -27,6 +25,7 @@ import xlsxwriter
 from ..models import Warning
 from ..timeutil import format_date
 from .rows import LedgerRow
+from .sheet import RowSheet
 
 COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改措施", 40), ("责任领导", 10), ("责任单位", 14),
            ("责任人", 12), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),
@@ -34,7 +33,6 @@ COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改�
 ID_COLUMN = len(COLUMNS)  # hidden: "measure id:version", moves with its row when the sheet is sorted
 ID_HEADER = "系统编号"
 PROBLEM_COLUMNS = (0, 1, 2)  # merged over a problem's measure rows
-STATUS_COLUMN = 9
 WARNING_FILLS = {Warning.RED: "#F8CBAD", Warning.YELLOW: "#FFE699", Warning.GREEN: "#C6EFCE", Warning.GREY: "#EDEDED"}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -73,13 +71,12 @@ class LedgerSummary:
     measures: int = 0
 
 
-def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title: str, unit: str, as_of: date,
-                 constant_memory: bool = False) -> LedgerSummary:
+def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title: str, unit: str,
+                 as_of: date) -> LedgerSummary:
     """Write the ledger workbook to ``out`` (a path or a binary file); return what it holds."""
-    book = xlsxwriter.Workbook(out, {"constant_memory": constant_memory, "strings_to_formulas": False,
-                                     "strings_to_urls": False})
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     fmt = _formats(book)
-    sheet = book.add_worksheet("整改台账")
+    sheet = book.add_worksheet("整改台账", worksheet_class=RowSheet)
     sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, clean(f"{title}整改台账"), fmt["title"])
     sheet.merge_range(1, 0, 1, len(COLUMNS) - 1, clean(f"填报单位：{unit}　　截至：{format_date(as_of)}"), fmt["subtitle"])
     header = 2
@@ -89,8 +86,7 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
     sheet.write_string(header, ID_COLUMN, ID_HEADER, fmt["header"])
     sheet.set_column(ID_COLUMN, ID_COLUMN, 12, None, {"hidden": True})
     by_unit, by_batch, overdue = defaultdict(Tally), defaultdict(Tally), []
-    # The inner loop writes some 300,000 cells for 20,000 measures: look the methods up once.
-    write_string, write_blank, cell = sheet.write_string, sheet.write_blank, fmt["cell"]
+    write_cells, cell = sheet.write_cells, fmt["cell"]
     r, summary, aspect = header + 1, LedgerSummary(), None
     group_start, group_problem, problem_number = None, None, 0
     for row in rows:
@@ -100,20 +96,22 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
             sheet.merge_range(r, 0, r, len(COLUMNS) - 1, clean(row.aspect), fmt["section"])
             r += 1
         aspect = row.aspect or aspect
-        if row.problem_id != (group_problem.problem_id if group_problem else None):
+        first = row.problem_id != (group_problem.problem_id if group_problem else None)
+        if first:
             _close_group(sheet, fmt, group_start, r - 1, group_problem)
             group_start, group_problem = r, row
             problem_number += 1
             summary.problems += 1
-        cells = [row.number or str(problem_number), row.aspect, row.problem, row.measure, row.leaders, row.unit,
-                 row.owners, row.deadline, row.progress, row.status, row.completed, row.evidence, row.note]
-        for col, value in enumerate(cells):
-            style = fmt[row.warning] if col == STATUS_COLUMN else cell
-            if not value or (col in PROBLEM_COLUMNS and r != group_start):
-                write_blank(r, col, None, style)  # empty, or covered by the problem's merge: borders only
-            else:
-                write_string(r, col, clean(value), style)
-        write_string(r, ID_COLUMN, f"{row.measure_id}:{row.version}")
+        # The problem's cells hold its text in its first row; below, bordered blanks under the merge.
+        write_cells(r, (
+            (clean(row.number) or str(problem_number) if first else None, cell),
+            (clean(row.aspect) if first else None, cell),
+            (clean(row.problem) if first else None, cell),
+            (clean(row.measure), cell), (clean(row.leaders), cell), (clean(row.unit), cell),
+            (clean(row.owners), cell), (clean(row.deadline), cell), (clean(row.progress), cell),
+            (row.status, fmt[row.warning]), (row.completed, cell), (clean(row.evidence), cell),
+            (clean(row.note), cell), (f"{row.measure_id}:{row.version}", None),
+        ))
         by_unit[row.unit or "未定"].add(row)
         by_batch[row.batch].add(row)
         if row.warning is Warning.RED:
@@ -186,20 +184,20 @@ def _tally_row(sheet, fmt, r, name, t, bold=False):
 
 
 def _overdue_sheet(book, fmt, overdue, as_of):
-    sheet = book.add_worksheet("逾期清单")
+    sheet = book.add_worksheet("逾期清单", worksheet_class=RowSheet)
     headers = [("序号", 6), ("存在问题", 36), ("整改措施", 40), ("责任单位", 14), ("责任人", 12), ("整改时限", 16),
                ("逾期天数", 9), ("整改进展", 30)]
     sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"逾期整改措施清单（截至{format_date(as_of)}）"), fmt["title"])
     for col, (name, width) in enumerate(headers):
         sheet.write_string(1, col, name, fmt["header"])
         sheet.set_column(col, col, width)
+    cell = fmt["cell"]
     for index, row in enumerate(sorted(overdue, key=lambda x: -(x.days_overdue or 0)), start=1):
-        r = index + 1
-        sheet.write_number(r, 0, index, fmt["cell"])
-        for col, value in enumerate([row.problem, row.measure, row.unit, row.owners, row.deadline], start=1):
-            sheet.write_string(r, col, clean(value), fmt["cell"])
-        sheet.write_number(r, 6, row.days_overdue or 0, fmt[Warning.RED])
-        sheet.write_string(r, 7, clean(row.progress), fmt["cell"])
+        sheet.write_cells(index + 1, (
+            (index, cell), (clean(row.problem), cell), (clean(row.measure), cell), (clean(row.unit), cell),
+            (clean(row.owners), cell), (clean(row.deadline), cell), (row.days_overdue or 0, fmt[Warning.RED]),
+            (clean(row.progress), cell),
+        ))
     sheet.freeze_panes(2, 0)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
