@@ -117,3 +117,38 @@ def test_a_ledger_of_awkward_texts_opens():
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
     assert [row[3] for row in book.get_sheet_by_name("整改台账").to_python()[4:]] == [r.measure for r in rows]
     assert [row[2] for row in book.get_sheet_by_name("逾期清单").to_python()[2:]] == [r.measure for r in rows]
+
+
+def _row(measure_id, problem_id, problem, measure, progress="") -> LedgerRow:
+    return LedgerRow(measure_id=measure_id, version=1, problem_id=problem_id, batch="批次", aspect="", number="",
+                     problem=problem, measure=measure, leaders="张三", unit="办公室", owners="李四",
+                     deadline="2026年6月30日", progress=progress, status="整改中", completed="", evidence="", note="",
+                     warning=Warning.YELLOW, days_overdue=None, extended=False)
+
+
+def test_rows_are_tall_enough_for_their_text():
+    """Excel never fits a row to merged cells, and LibreOffice fits none: the ledger sets the heights."""
+    long_problem = "存在问题的表述往往很长，" * 15  # 180 characters: 10 lines in the 36-wide column
+    rows = [_row(1, 1, long_problem, "短措施一"), _row(2, 1, long_problem, "短措施二"),
+            _row(3, 2, "短问题", "短措施", progress="第一段进展\n第二段进展\n第三段进展"),
+            _row(4, 3, "短问题", "短措施")]
+    out = io.BytesIO()
+    build_ledger(rows, out, title="测试", unit="办公室", as_of=date(2026, 11, 28))
+    sheet = load_workbook(io.BytesIO(out.getvalue()))["整改台账"]
+    height = {r: sheet.row_dimensions[r].height for r in range(4, 8)}
+    one_line = height[7]
+    assert one_line == 16.5
+    assert height[4] + height[5] >= 10 * 13.5  # the merged problem's ten lines, shared by its two rows
+    assert height[4] + height[5] < 12 * 13.5 + 6  # and not much more
+    assert height[6] == 3 * 13.5 + 3  # three paragraphs of progress
+
+
+def test_a_row_height_is_written():
+    def fill(book, border):
+        sheet = book.add_worksheet(worksheet_class=RowSheet)
+        sheet.write_cells(0, [("高", border)], height=42.5)
+        sheet.write_cells(1, [("默认", border)])
+
+    sheet = load_workbook(io.BytesIO(_book(fill))).active
+    assert sheet.row_dimensions[1].height == 42.5 and sheet.row_dimensions[1].customHeight
+    assert sheet.row_dimensions[2].height is None

@@ -16,6 +16,9 @@ starting with =, +, -, or @ stays text; characters that XML cannot hold are remo
 """
 import re
 from collections import defaultdict
+from itertools import groupby
+from math import ceil
+from operator import attrgetter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO, Iterable, Union
@@ -28,11 +31,17 @@ from .rows import LedgerRow
 from .sheet import RowSheet
 
 COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改措施", 40), ("责任领导", 10), ("责任单位", 14),
-           ("责任人", 12), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),
+           ("责任人", 15), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),
            ("备注", 14)]
+WIDTHS = [width for _, width in COLUMNS]
 ID_COLUMN = len(COLUMNS)  # hidden: "measure id:version", moves with its row when the sheet is sorted
 ID_HEADER = "系统编号"
 PROBLEM_COLUMNS = (0, 1, 2)  # merged over a problem's measure rows
+STATUS_COLUMN = 9
+# Row heights, set rather than left to the reader: Excel fits a wrapped row to its text on
+# opening, but never for merged cells (a problem's text over short measures was cut off), and
+# LibreOffice does not fit at all. A line of 10-point 宋体 is 13.5 points high.
+LINE_HEIGHT, ROW_PADDING = 13.5, 3
 WARNING_FILLS = {Warning.RED: "#F8CBAD", Warning.YELLOW: "#FFE699", Warning.GREEN: "#C6EFCE", Warning.GREY: "#EDEDED"}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -86,39 +95,35 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
     sheet.write_string(header, ID_COLUMN, ID_HEADER, fmt["header"])
     sheet.set_column(ID_COLUMN, ID_COLUMN, 12, None, {"hidden": True})
     by_unit, by_batch, overdue = defaultdict(Tally), defaultdict(Tally), []
-    write_cells, cell = sheet.write_cells, fmt["cell"]
+    styles = {warning: (fmt["cell"],) * STATUS_COLUMN + (fmt[warning],) + (fmt["cell"],) * (len(COLUMNS) - STATUS_COLUMN - 1)
+              for warning in Warning}
     r, summary, aspect = header + 1, LedgerSummary(), None
-    group_start, group_problem, problem_number = None, None, 0
-    for row in rows:
-        if row.aspect != aspect and row.aspect:
-            _close_group(sheet, fmt, group_start, r - 1, group_problem)
-            group_start = group_problem = None
-            sheet.merge_range(r, 0, r, len(COLUMNS) - 1, clean(row.aspect), fmt["section"])
+    for _, group in groupby(rows, key=attrgetter("problem_id")):  # rows come problem by problem
+        group = list(group)
+        first = group[0]
+        if first.aspect != aspect and first.aspect:
+            sheet.merge_range(r, 0, r, len(COLUMNS) - 1, clean(first.aspect), fmt["section"])
             r += 1
-        aspect = row.aspect or aspect
-        first = row.problem_id != (group_problem.problem_id if group_problem else None)
-        if first:
-            _close_group(sheet, fmt, group_start, r - 1, group_problem)
-            group_start, group_problem = r, row
-            problem_number += 1
-            summary.problems += 1
+        aspect = first.aspect or aspect
+        summary.problems += 1
         # The problem's cells hold its text in its first row; below, bordered blanks under the merge.
-        write_cells(r, (
-            (clean(row.number) or str(problem_number) if first else None, cell),
-            (clean(row.aspect) if first else None, cell),
-            (clean(row.problem) if first else None, cell),
-            (clean(row.measure), cell), (clean(row.leaders), cell), (clean(row.unit), cell),
-            (clean(row.owners), cell), (clean(row.deadline), cell), (clean(row.progress), cell),
-            (row.status, fmt[row.warning]), (row.completed, cell), (clean(row.evidence), cell),
-            (clean(row.note), cell), (f"{row.measure_id}:{row.version}", None),
-        ))
-        by_unit[row.unit or "未定"].add(row)
-        by_batch[row.batch].add(row)
-        if row.warning is Warning.RED:
-            overdue.append(row)
-        summary.measures += 1
-        r += 1
-    _close_group(sheet, fmt, group_start, r - 1, group_problem)
+        problem = (clean(first.number) or str(summary.problems), clean(first.aspect), clean(first.problem))
+        texts = [(*(problem if index == 0 else ("", "", "")), clean(row.measure), clean(row.leaders), clean(row.unit),
+                  clean(row.owners), clean(row.deadline), clean(row.progress), row.status, row.completed,
+                  clean(row.evidence), clean(row.note))
+                 for index, row in enumerate(group)]
+        for row, values, lines in zip(group, texts, _row_lines(texts)):
+            sheet.write_cells(r, (*zip(values, styles[row.warning]), (f"{row.measure_id}:{row.version}", None)),
+                              height=LINE_HEIGHT * lines + ROW_PADDING)
+            by_unit[row.unit or "未定"].add(row)
+            by_batch[row.batch].add(row)
+            if row.warning is Warning.RED:
+                overdue.append(row)
+            r += 1
+        if len(group) > 1:
+            for col in PROBLEM_COLUMNS:
+                _declare_merge(sheet, r - len(group), col, r - 1, col)
+        summary.measures += len(group)
     summary.rows = summary.measures
     _finish_main(sheet, header, r)
     _summary_sheet(book, fmt, by_unit, by_batch, title, as_of)
@@ -127,12 +132,32 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
     return summary
 
 
-def _close_group(sheet, fmt, first, last, row):
-    """Merge a problem's cells over its measure rows (written already: value on top, blanks below)."""
-    if row is None or first is None or last <= first:
-        return
-    for col in PROBLEM_COLUMNS:
-        _declare_merge(sheet, first, col, last, col)
+def _lines(text: str, width: int) -> int:
+    """Lines ``text`` wraps to in a column ``width`` units wide. A unit is 7 pixels; a character
+    of 10-point 宋体 takes 13.3 (beyond ASCII: Chinese) or 6.7, so a column holds a little more
+    than ``width`` half-width characters: counting ``width`` leaves room for the cell's margins."""
+    usable = width
+    if len(text) * 2 <= usable and "\n" not in text:
+        return 1
+    lines = 0
+    for paragraph in text.split("\n"):
+        units = len(paragraph) + (len(paragraph.encode()) - len(paragraph)) / 2  # UTF-8: 3 bytes → 2 units
+        lines += max(1, ceil(units / usable))
+    return lines
+
+
+def _row_lines(texts) -> list[int]:
+    """Lines each of a problem's measure rows needs (``texts``: their cells' texts, column by
+    column; the first row's carry the problem's): its own cells' tallest, and together at least
+    what the problem's merged cells need, the difference shared out from the top."""
+    start, own = len(PROBLEM_COLUMNS), WIDTHS[len(PROBLEM_COLUMNS):]
+    # (most cells are short: the length test spares them the call)
+    needed = [max((_lines(text, width) for text, width in zip(row[start:], own) if len(text) * 2 > width or "\n" in text),
+                  default=1) for row in texts]
+    merged = max((_lines(texts[0][col], WIDTHS[col]) for col in PROBLEM_COLUMNS if texts[0][col]), default=1)
+    for index in range(merged - sum(needed)):
+        needed[index % len(needed)] += 1
+    return needed
 
 
 def _declare_merge(sheet, first_row, first_col, last_row, last_col):
@@ -185,7 +210,7 @@ def _tally_row(sheet, fmt, r, name, t, bold=False):
 
 def _overdue_sheet(book, fmt, overdue, as_of):
     sheet = book.add_worksheet("逾期清单", worksheet_class=RowSheet)
-    headers = [("序号", 6), ("存在问题", 36), ("整改措施", 40), ("责任单位", 14), ("责任人", 12), ("整改时限", 16),
+    headers = [("序号", 6), ("存在问题", 36), ("整改措施", 40), ("责任单位", 14), ("责任人", 15), ("整改时限", 16),
                ("逾期天数", 9), ("整改进展", 30)]
     sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"逾期整改措施清单（截至{format_date(as_of)}）"), fmt["title"])
     for col, (name, width) in enumerate(headers):

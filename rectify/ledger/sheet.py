@@ -59,10 +59,12 @@ class RowSheet(Worksheet):
     def __init__(self):
         super().__init__()
         self._columns: list[str] = []  # column letters, as far as rows have reached
-        self._styles: dict[int, str] = {}
+        self._styles: dict[Optional[Format], str] = {None: ""}  # a format's s="…" attribute
 
-    def write_cells(self, row: int, cells: Sequence[tuple[Value, Optional[Format]]]) -> None:
-        """Write ``cells`` — (value, format) pairs, from column A — as row ``row``.
+    def write_cells(self, row: int, cells: Sequence[tuple[Value, Optional[Format]]],
+                    height: Optional[float] = None) -> None:
+        """Write ``cells`` — (value, format) pairs, from column A — as row ``row``, ``height``
+        points high if given (else the reader's default).
 
         A str is written as text (never a formula), an int or float as a number, None or ""
         as a blank cell with its format (borders and fill), or nothing if it has no format.
@@ -76,19 +78,23 @@ class RowSheet(Worksheet):
         if len(cells) > len(self._columns):
             self._columns += [xl_col_to_name(col) for col in range(len(self._columns), len(cells))]
         number = str(row + 1)
-        parts = [f'<row r="{number}">']
+        parts = [f'<row r="{number}" ht="{height:g}" customHeight="1">' if height else f'<row r="{number}">']
         first = last = None
+        styles, columns = self._styles, self._columns
         for col, (value, cell_format) in enumerate(cells):
-            style = self._style(cell_format)
+            style = styles.get(cell_format)
+            if style is None:
+                style = self._style(cell_format)
             if value is None or value == "":
                 if cell_format is None:
                     continue
-                parts.append(f'<c r="{self._columns[col]}{number}"{style}/>')
+                parts.append(f'<c r="{columns[col]}{number}"{style}/>')
             elif isinstance(value, str):
-                parts.append(f'<c r="{self._columns[col]}{number}"{style} t="inlineStr">{inline_text(value)}</c>')
+                parts.append(f'<c r="{columns[col]}{number}"{style} t="inlineStr">{inline_text(value)}</c>')
             else:
-                parts.append(f'<c r="{self._columns[col]}{number}"{style}><v>{value:.16g}</v></c>')
-            first = col if first is None else first
+                parts.append(f'<c r="{columns[col]}{number}"{style}><v>{value:.16g}</v></c>')
+            if first is None:
+                first = col
             last = col
         if first is None:
             return
@@ -97,12 +103,7 @@ class RowSheet(Worksheet):
         self._check_dimensions(row, first)
         self._check_dimensions(row, last)
 
-    def _style(self, cell_format: Optional[Format]) -> str:
-        if cell_format is None:
-            return ""
-        key = id(cell_format)
-        style = self._styles.get(key)
-        if style is None:
-            index = cell_format._get_xf_index()
-            style = self._styles[key] = f' s="{index}"' if index else ""
+    def _style(self, cell_format: Format) -> str:
+        index = cell_format._get_xf_index()  # XlsxWriter numbers a format when it is first written
+        style = self._styles[cell_format] = f' s="{index}"' if index else ""
         return style
