@@ -93,6 +93,8 @@ def test_rows_must_come_in_order():
     sheet.write_string(4, 0, "四")
     with pytest.raises(ValueError):
         sheet.write_cells(4, [("四", None)])  # the row XlsxWriter still holds
+    with pytest.raises(ValueError):
+        sheet.write_cells(1_048_576, [("Excel 的最后一行之后", None)])
     book.close()
 
     shared = xlsxwriter.Workbook(io.BytesIO())  # shared-strings mode writes rows at close: not supported

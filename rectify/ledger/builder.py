@@ -136,13 +136,10 @@ def _lines(text: str, width: int) -> int:
     """Lines ``text`` wraps to in a column ``width`` units wide. A unit is 7 pixels; a character
     of 10-point 宋体 takes 13.3 (beyond ASCII: Chinese) or 6.7, so a column holds a little more
     than ``width`` half-width characters: counting ``width`` leaves room for the cell's margins."""
-    usable = width
-    if len(text) * 2 <= usable and "\n" not in text:
-        return 1
     lines = 0
     for paragraph in text.split("\n"):
         units = len(paragraph) + (len(paragraph.encode()) - len(paragraph)) / 2  # UTF-8: 3 bytes → 2 units
-        lines += max(1, ceil(units / usable))
+        lines += max(1, ceil(units / width))
     return lines
 
 
@@ -151,7 +148,7 @@ def _row_lines(texts) -> list[int]:
     column; the first row's carry the problem's): its own cells' tallest, and together at least
     what the problem's merged cells need, the difference shared out from the top."""
     start, own = len(PROBLEM_COLUMNS), WIDTHS[len(PROBLEM_COLUMNS):]
-    # (most cells are short: the length test spares them the call)
+    # Most cells (names, dates, statuses) are one short line: only the others are counted.
     needed = [max((_lines(text, width) for text, width in zip(row[start:], own) if len(text) * 2 > width or "\n" in text),
                   default=1) for row in texts]
     merged = max((_lines(texts[0][col], WIDTHS[col]) for col in PROBLEM_COLUMNS if texts[0][col]), default=1)

@@ -20,9 +20,9 @@ inline-string cell, the form XlsxWriter itself writes in this mode, with its esc
 ``& < >`` as entities, a literal ``_xHHHH_`` with its underscore escaped (otherwise Excel
 would read it as a character code), ``xml:space="preserve"`` for leading or trailing
 whitespace, and texts cut at Excel's 32,767 UTF-16 units. Control characters are removed by
-the caller. XlsxWriter is pinned in requirements.txt; tests/test_ledger.py reads the
-workbooks back with openpyxl, calamine and LibreOffice, and compares this writer's cells
-with XlsxWriter's own for awkward texts.
+the caller. XlsxWriter is pinned in requirements.txt; tests/test_ledger_sheet.py compares
+this writer's cells with XlsxWriter's own for awkward texts and reads them back with openpyxl
+and calamine, and tests/test_ledger.py opens whole ledgers in LibreOffice.
 """
 import re
 from typing import Optional, Sequence, Union
@@ -98,10 +98,10 @@ class RowSheet(Worksheet):
             last = col
         if first is None:
             return
+        if self._check_dimensions(row, first) or self._check_dimensions(row, last):
+            raise ValueError(f"row {row} is beyond Excel's last row or column")
         parts.append("</row>")
         self.fh.write("".join(parts))
-        self._check_dimensions(row, first)
-        self._check_dimensions(row, last)
 
     def _style(self, cell_format: Format) -> str:
         index = cell_format._get_xf_index()  # XlsxWriter numbers a format when it is first written
