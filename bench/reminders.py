@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def measure(instance, database_url):
         statements = []
         sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
         started = time.perf_counter()
-        summary = run_reminders(TODAY)
+        summary = run_reminders(TODAY, datetime(TODAY.year, TODAY.month, TODAY.day, 1))  # 09:00 in Beijing
         run_seconds = time.perf_counter() - started
         queries = len(statements)
         horizon = TODAY + timedelta(days=7)

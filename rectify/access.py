@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .extensions import db
 from .models import Evidence, ExtensionRequest, Measure, Problem
-from .permissions import can_comment, can_supervise, can_view_measure, can_work_on
+from .permissions import can_comment, can_supervise, can_view_measure, can_work_on, visible_measures
 
 NEEDS = {
     "view": can_view_measure,
@@ -42,9 +42,7 @@ def get_problem(problem_id: int, need: str = "view", options=()) -> Problem:
     problem = db.session.get(Problem, problem_id, options=options)
     if problem is None or not _visible(problem):
         abort(404, description="未找到该问题。")
-    if not can_supervise(current_user) and not any(
-        m.deleted_at is None and can_view_measure(current_user, m) for m in problem.measures
-    ):
+    if not can_supervise(current_user) and not visible_measures(current_user, problem):
         abort(404, description="未找到该问题。")
     if need == "supervise" and not can_supervise(current_user):
         abort(403)

@@ -252,24 +252,17 @@ def jobs():
 
 @bp.route("/jobs/<name>/run", methods=["POST"])
 def run_job_now(name):
-    """Run a job at once in this process. Jobs are idempotent: reminders already sent are not resent."""
-    from flask import current_app
-
-    from .models import JobRun
-    from .scheduler import JOBS
-    from .timeutil import utcnow
+    """Run a job at once in this process, recorded like a scheduled run."""
+    from .scheduler import JOBS, run_recorded
 
     if name not in JOBS:
         return render_template("errors/error.html", code=404, title="页面不存在", message="没有这个任务。"), 404
     EmptyForm().validate_on_submit()
-    run = JobRun(job=name)
-    db.session.add(run)
-    db.session.commit()
-    summary = JOBS[name][1](current_app._get_current_object())
-    run = db.session.merge(run)
-    run.ok, run.finished_at, run.summary = True, utcnow(), summary
-    db.session.commit()
-    flash(f"已运行“{JOBS[name][0]}”。", "success")
+    run = run_recorded(name)
+    if run.ok:
+        flash(f"已运行“{JOBS[name][0]}”。", "success")
+    else:
+        flash(f"“{JOBS[name][0]}”运行失败：{run.summary.get('error', '')}", "danger")
     return redirect(url_for("admin.jobs"))
 
 

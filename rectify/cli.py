@@ -215,9 +215,10 @@ def run_reminders_command(today, dry_run, as_json):
     import json
 
     from .reminders import run_reminders
-    from .timeutil import local_today
+    from .timeutil import local_date, utcnow
 
-    summary = run_reminders(today.date() if today else local_today(), dry_run=dry_run)
+    now = utcnow()
+    summary = run_reminders(today.date() if today else local_date(now), now, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return

@@ -61,6 +61,14 @@ def can_view_measure(user: User, measure: Measure) -> bool:
     return user.role is Role.LEADER and _leads(user, measure)
 
 
+def visible_measures(user: User, problem: Problem, include_deleted: bool = False) -> list[Measure]:
+    """The measures of ``problem`` that ``user`` may see: the ticket page, the API and every
+    other view of a problem show exactly these. Deleted ones only when asked for, and only to
+    supervisors (who may restore them)."""
+    return [m for m in problem.measures
+            if (m.deleted_at is None or (include_deleted and can_supervise(user))) and can_view_measure(user, m)]
+
+
 def can_work_on(user: User, measure: Measure) -> bool:
     """Acknowledge, post progress, upload evidence, submit, ask for an extension."""
     if can_supervise(user):

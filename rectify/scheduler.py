@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import JobRun, SchedulerLock
-from .timeutil import local_today, utcnow
+from .timeutil import local_date, utcnow
 
 log = logging.getLogger("rectify.scheduler")
 LOCK_NAME = "scheduler"
@@ -34,29 +34,29 @@ ADVISORY_KEY = "hashtext(current_database() || '.' || current_schema())"
 STALE_AFTER = timedelta(minutes=2)
 
 
-def job_reminders(app) -> dict:
+def job_reminders(now: datetime) -> dict:
     from .reminders import run_reminders
 
-    return run_reminders(local_today())
+    return run_reminders(local_date(now), now)
 
 
-def job_outbox(app) -> dict:
+def job_outbox(now: datetime) -> dict:
     from .reminders import send_outbox
 
-    sent, failed = send_outbox(utcnow())
+    sent, failed = send_outbox(now)
     return {"sent": sent, "failed": failed}
 
 
-def job_weekly_ledger(app) -> dict:
+def job_weekly_ledger(now: datetime) -> dict:
     from .ledger.scheduled import make_scheduled_ledger
 
-    return make_scheduled_ledger("weekly", local_today())
+    return make_scheduled_ledger("weekly", local_date(now), now)
 
 
-def job_monthly_ledger(app) -> dict:
+def job_monthly_ledger(now: datetime) -> dict:
     from .ledger.scheduled import make_scheduled_ledger
 
-    return make_scheduled_ledger("monthly", local_today())
+    return make_scheduled_ledger("monthly", local_date(now), now)
 
 
 JOBS: dict[str, tuple[str, Callable]] = {
@@ -142,21 +142,30 @@ def run_job(app, lock: Lock, name: str) -> dict | None:
         log.info("另一个调度进程正在运行，跳过任务 %s", name)
         return None
     with app.app_context():
-        run = JobRun(job=name)
-        db.session.add(run)
-        db.session.commit()
-        try:
-            summary = JOBS[name][1](app)
-        except Exception as error:  # a failed job must not stop the scheduler; it is logged and shown
-            db.session.rollback()
-            log.exception("任务 %s 失败", name)
-            run = db.session.merge(run)
-            run.ok, run.finished_at, run.summary = False, utcnow(), {"error": str(error)[:500]}
-        else:
-            run = db.session.merge(run)
-            run.ok, run.finished_at, run.summary = True, utcnow(), summary
-        db.session.commit()
-        return run.summary
+        return run_recorded(name).summary
+
+
+def run_recorded(name: str) -> JobRun:
+    """Run job ``name`` now and record the run; a failure is logged and recorded, never raised.
+
+    The scheduler calls it under its lock; the 定时任务 page's "run now" calls it directly (the
+    jobs are idempotent, so running one beside the scheduler sends nothing twice).
+    """
+    run = JobRun(job=name, started_at=utcnow())
+    db.session.add(run)
+    db.session.commit()
+    try:
+        summary = JOBS[name][1](utcnow())
+    except Exception as error:  # a failed job must not stop the scheduler; it is logged and shown
+        db.session.rollback()
+        log.exception("任务 %s 失败", name)
+        run = db.session.merge(run)
+        run.ok, run.finished_at, run.summary = False, utcnow(), {"error": str(error)[:500]}
+    else:
+        run = db.session.merge(run)
+        run.ok, run.finished_at, run.summary = True, utcnow(), summary
+    db.session.commit()
+    return run
 
 
 def build(app, blocking: bool = False):
@@ -183,8 +192,6 @@ def build(app, blocking: bool = False):
 
 def next_runs(app) -> dict[str, str]:
     """When each job will next run, computed from its trigger (the web process has no scheduler)."""
-    from datetime import datetime
-
     zone = app.config["TIMEZONE"]
     hour, minute = (int(part) for part in app.config["RECTIFY_REMIND_AT"].split(":"))
     now = datetime.now(zone)

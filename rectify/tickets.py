@@ -13,7 +13,7 @@ from .extensions import db
 from .forms import EmptyForm
 from .models import AuditLog, Department, Evidence, ExtensionRequest, Measure, Notice, Problem, ProgressUpdate
 from .people import resolve_people, split_names
-from .permissions import can_comment, can_supervise, can_work_on
+from .permissions import can_comment, can_supervise, can_work_on, visible_measures
 from .ticket_forms import (
     CommentForm,
     EvidenceForm,
@@ -64,7 +64,7 @@ def measure_form(name, measure, blank=False):
 
 def _ticket_page(problem, status=200, error=None, failed=None):
     """Render the ticket in a fixed number of queries; ``failed`` keeps a refused form's input."""
-    measures = [m for m in problem.measures if m.deleted_at is None or can_supervise(current_user)]
+    measures = visible_measures(current_user, problem, include_deleted=True)
     ids = [m.id for m in measures] or [0]
     updates, files, extensions, trail = defaultdict(list), defaultdict(list), defaultdict(list), []
     for update in db.session.scalars(

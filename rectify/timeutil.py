@@ -14,6 +14,11 @@ def local_today() -> date:
     return datetime.now(current_app.config["TIMEZONE"]).date()
 
 
+def local_date(moment: datetime) -> date:
+    """The office's date at a stored naive-UTC moment."""
+    return to_local(moment).date()
+
+
 def to_local(moment: datetime) -> datetime:
     """A stored naive-UTC datetime in the configured time zone."""
     return moment.replace(tzinfo=timezone.utc).astimezone(current_app.config["TIMEZONE"])

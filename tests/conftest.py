@@ -8,6 +8,8 @@ and truncate it after each test. Services that are not here are skipped, unless 
 import contextvars
 import os
 import shutil
+import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -26,6 +28,15 @@ from rectify.models import Batch, Department, Measure, Person, Problem, Role, So
 POSTGRES_URL = os.environ.get(
     "RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # Under libfaketime with FAKETIME_DONT_FAKE_MONOTONIC=1 (how the suite is checked to pass on
+    # any date), its clock_nanosleep answers EINVAL, so time.sleep fails everywhere — here, in
+    # subprocess's waits and in libraries. A condition wait sleeps the same and works there.
+    def _sleep(seconds):
+        threading.Event().wait(seconds)
+
+    time.sleep = _sleep
+
 REQUIRED = {name.strip() for name in os.environ.get("RECTIFY_TEST_REQUIRE", "").split(",") if name.strip()}
 PASSWORD = "Zhenggai2023!"
 

@@ -246,3 +246,48 @@ def test_visibility_in_python_and_sql_agree(session, scope_world, who):
         assert commentable == set()
     if who is Role.LEADER:
         assert commentable == expected
+
+
+@pytest.fixture
+def shared_problem(app, session, scope_world):
+    """One problem shared by several units, each measure with its own progress, evidence and
+    extension reason, texts that can be looked for on a page."""
+    users, measures = scope_world
+    for name, measure in measures.items():
+        measure.text = f"措施正文-{name}"
+        stored = evidence.store(io.BytesIO(b"%PDF-1.4 " + name.encode()), f"佐证-{name}.pdf")
+        session.add_all([
+            ProgressUpdate(measure=measure, text=f"进展内容-{name}"),
+            Evidence(measure=measure, filename=stored.filename, sha256=stored.sha256, size=stored.size,
+                     content_type=stored.content_type),
+            ExtensionRequest(measure=measure, new_due_on=date(2030, 1, 1), reason=f"延期理由-{name}"),
+        ])
+    session.commit()
+    return users, measures
+
+
+def _traces(name):
+    return [f"措施正文-{name}", f"进展内容-{name}", f"佐证-{name}.pdf", f"延期理由-{name}"]
+
+
+@pytest.mark.parametrize("who", [*Role, "stranger"], ids=lambda r: getattr(r, "value", r))
+def test_a_problem_page_shows_exactly_the_measures_the_api_shows(app, client, session, login, shared_problem, who):
+    from rectify.api.tokens import create_token
+
+    users, measures = shared_problem
+    user = users[who]
+    with app.app_context():
+        _, token = create_token(session.merge(user), "test")
+        session.commit()
+    login(user)
+    for problem_id in {m.problem_id for m in measures.values()}:
+        api = client.get(f"/api/v1/problems/{problem_id}", headers={"Authorization": f"Bearer {token}"})
+        page = client.get(f"/problems/{problem_id}")
+        shown_by_api = {item["text"].removeprefix("措施正文-") for item in api.json["measures"]} if api.status_code == 200 else set()
+        assert page.status_code == (200 if shown_by_api else 404)
+        html = page.get_data(as_text=True)
+        for name, measure in measures.items():
+            if measure.problem_id != problem_id:
+                continue
+            present = [trace in html for trace in _traces(name)]
+            assert present == [name in shown_by_api] * 4, (name, present)

@@ -4,10 +4,11 @@ import email
 import email.policy
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from aiosmtpd.controller import Controller
 
 from rectify.extensions import db
@@ -18,6 +19,19 @@ from live_server import free_port
 
 MONDAY = date(2026, 11, 30)  # a working day
 S = MeasureStatus
+
+
+def morning(day: date) -> datetime:
+    """09:00 in Beijing on ``day``, as the naive UTC the database stores."""
+    return datetime.combine(day, time(1, 0))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The machine's clock on MONDAY morning, ticking: rows stamped by defaults (a measure's
+    assignment, an outbox entry) agree with the dates the tests pass, whatever day they run."""
+    with time_machine.travel(morning(MONDAY).replace(tzinfo=timezone.utc), tick=True) as traveller:
+        yield traveller
 
 
 class Inbox:
@@ -69,9 +83,9 @@ def measure_due(make_measure, people, days, problem=None, **fields):
                         due_on=MONDAY + timedelta(days=days), text=f"措施（{days:+d}天）", **fields)
 
 
-def run(app, today=MONDAY, **kwargs):
+def run(app, today=MONDAY, now=None, **kwargs):
     with app.app_context():
-        return run_reminders(today, **kwargs)
+        return run_reminders(today, now or morning(today), **kwargs)
 
 
 def test_one_digest_per_recipient_with_escalation(app, session, inbox, people, make_measure):
@@ -154,7 +168,7 @@ def test_smtp_down_then_up_delivers_once(app, session, people, make_measure, smt
             assert send_outbox(delivery.next_attempt_at - timedelta(minutes=1)) == (0, 0)  # not before its back-off
             assert send_outbox(delivery.next_attempt_at + timedelta(minutes=1)) == (1, 0)
             assert send_outbox(delivery.next_attempt_at + timedelta(minutes=30)) == (0, 0)
-            assert run_reminders(MONDAY)["notices"] == {}
+            assert run_reminders(MONDAY, morning(MONDAY))["notices"] == {}
     finally:
         controller.stop()
     assert len(handler.messages) == 1
@@ -176,7 +190,7 @@ def test_two_runs_at_once_send_nothing_twice(app, session, inbox, people, make_m
     def worker():
         with app.app_context():
             try:
-                results.append(run_reminders(MONDAY))
+                results.append(run_reminders(MONDAY, morning(MONDAY)))
             finally:
                 db.session.remove()
 
@@ -295,8 +309,8 @@ def test_weekly_ledger_is_made_once_and_mailed_to_supervisors(app, session, inbo
 
     measure_due(make_measure, people, -1)
     with app.app_context():
-        first = make_scheduled_ledger("weekly", MONDAY)
-        again = make_scheduled_ledger("weekly", MONDAY)
+        first = make_scheduled_ledger("weekly", MONDAY, morning(MONDAY))
+        again = make_scheduled_ledger("weekly", MONDAY, morning(MONDAY))
         path = folder() / first["file"]
         assert send_outbox(datetime(2026, 11, 30, 1, 0)) == (1, 0)
     assert first == {"file": "整改台账-周报-20261130.xlsx", "made": True, "measures": 1, "emails": 1}

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..filters import MeasureFilters
 from ..models import Batch, Measure, Problem
 from ..numbers import whole_number
-from ..permissions import can_view_measure
+from ..permissions import can_view_measure, visible_measures
 from ..status import deadline_label, warning_for
 from ..timeutil import local_today
 from . import ApiError, bp
@@ -114,8 +114,7 @@ def measure(measure_id):
 def problem(problem_id):
     user = g.api_user
     found = db.session.get(Problem, problem_id, options=[selectinload(Problem.measures).options(*MEASURE_LOAD)])
-    visible = [m for m in (found.measures if found and found.deleted_at is None else [])
-               if m.deleted_at is None and can_view_measure(user, m)]
+    visible = visible_measures(user, found) if found and found.deleted_at is None else []
     if not visible:
         raise ApiError(404, "not_found", "未找到该问题。")
     today = local_today()
@@ -290,7 +289,7 @@ def problems():
     closes = current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"]
     items = []
     for problem in rows:
-        visible = [m for m in problem.measures if m.deleted_at is None and can_view_measure(g.api_user, m)]
+        visible = visible_measures(g.api_user, problem)
         items.append({"id": problem.id, "batch_id": problem.batch_id, "number": problem.number,
                       "aspect": problem.aspect, "description": problem.description,
                       "status": problem_status(visible, closes).value, "measures": len(visible)})

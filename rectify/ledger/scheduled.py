@@ -4,7 +4,7 @@ Each is a dated file under <instance>/ledgers/scheduled/, written once and never
 (immutable, like a filed document). The e-mails go through the outbox under a unique key, so
 a rerun after a crash finishes the job without sending anything twice.
 """
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,8 +23,8 @@ def folder() -> Path:
     return Path(current_app.instance_path) / "ledgers" / "scheduled"
 
 
-def make_scheduled_ledger(kind: str, today: date) -> dict:
-    """Build the ``kind`` ledger of ``today`` unless it exists; queue it for the supervisors."""
+def make_scheduled_ledger(kind: str, today: date, now: datetime) -> dict:
+    """Build the ``kind`` ledger of ``today`` unless it exists; queue it for the supervisors at ``now``."""
     label = KINDS[kind]
     name = f"整改台账-{label}-{today:%Y%m%d}.xlsx"
     path = folder() / name
@@ -45,7 +45,8 @@ def make_scheduled_ledger(kind: str, today: date) -> dict:
                 user=user, channel="email", key=key, attachment=str(path.relative_to(current_app.instance_path)),
                 subject=f"【整改台账】{label}（截至{format_date(today)}）",
                 body=f"{user.name}：\n\n附件为截至{format_date(today)}的整改台账{label}，请查收。\n\n整改台账系统（本邮件由系统自动发送）",
-                html=f"<p>{user.name}：</p><p>附件为截至{format_date(today)}的整改台账{label}，请查收。</p>"))
+                html=f"<p>{user.name}：</p><p>附件为截至{format_date(today)}的整改台账{label}，请查收。</p>",
+                created_at=now, next_attempt_at=now))
             queued += 1
         db.session.commit()
     return {"file": name, "made": made, "measures": measures, "emails": queued}

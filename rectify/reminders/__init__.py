@@ -20,7 +20,6 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from html import escape
 from pathlib import Path
-from typing import Optional
 
 import chinese_calendar
 import sqlalchemy as sa
@@ -30,7 +29,6 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Delivery, Department, Notice, Notification
 from ..settings_ops import effective
-from ..timeutil import utcnow
 from . import robots
 from .rules import LEVELS, Planned, Settings, plan
 
@@ -44,8 +42,12 @@ def is_workday(day: date) -> bool:
         return day.weekday() < 5
 
 
-def run_reminders(today: date, dry_run: bool = False, now: Optional[datetime] = None) -> dict:
-    """Plan, record and send today's reminders; return what was done, by rule and channel."""
+def run_reminders(today: date, now: datetime, dry_run: bool = False) -> dict:
+    """Plan, record and send today's reminders; return what was done, by rule and channel.
+
+    ``now`` (naive UTC) stamps everything recorded and decides what may be sent: callers pass
+    the clock, nothing below reads it.
+    """
     summary = {"today": today.isoformat(), "workday": True, "notices": {}, "recipients": 0, "messages": {},
                "sent": 0, "failed": 0, "dry_run": dry_run}
     if current_app.config["RECTIFY_REMIND_WORKDAYS_ONLY"] and not is_workday(today):
@@ -53,7 +55,7 @@ def run_reminders(today: date, dry_run: bool = False, now: Optional[datetime] = 
         return summary
     for attempt in (1, 2):
         try:
-            _record(today, summary)
+            _record(today, now, summary)
             if dry_run:
                 db.session.rollback()
                 return summary
@@ -64,12 +66,12 @@ def run_reminders(today: date, dry_run: bool = False, now: Optional[datetime] = 
             summary.update(notices={}, recipients=0, messages={})
             if attempt == 2:
                 raise
-    sent, failed = send_outbox(now or utcnow())
+    sent, failed = send_outbox(now)
     summary["sent"], summary["failed"] = sent, failed
     return summary
 
 
-def _record(today: date, summary: dict) -> None:
+def _record(today: date, now: datetime, summary: dict) -> None:
     """Write the notices due today that no run has recorded, with their digests and outbox rows."""
     config = current_app.config
     values = effective()
@@ -87,12 +89,13 @@ def _record(today: date, summary: dict) -> None:
     for user, items in by_user.items():
         items.sort(key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
         subject, text, html = _digest(user, items, values["RECTIFY_REMIND_MAX_ITEMS"])
-        notification = Notification(user=user, title=subject, body=text, url="/notifications")
+        notification = Notification(user=user, title=subject, body=text, url="/notifications", created_at=now)
         db.session.add(notification)
         channels = [("inapp", notification)]
         summary["messages"]["inapp"] = summary["messages"].get("inapp", 0) + 1
         if smtp_on and user.email:
-            delivery = Delivery(user=user, channel="email", subject=subject, body=text, html=html)
+            delivery = Delivery(user=user, channel="email", subject=subject, body=text, html=html,
+                                created_at=now, next_attempt_at=now)
             db.session.add(delivery)
             channels.append(("email", delivery))
             summary["messages"]["email"] = summary["messages"].get("email", 0) + 1
@@ -100,14 +103,13 @@ def _record(today: date, summary: dict) -> None:
             for item in items:
                 pending.append((dict(key=f"{item.key}:{channel}", measure_id=item.measure.id, user_id=user.id,
                                      rule=item.rule, level=item.level, channel=channel), message))
-    pending += _record_robots(planned, summary)
+    pending += _record_robots(planned, now, summary)
     db.session.flush()  # the few digests and outbox rows get their ids
-    _insert_notices(pending)
+    _insert_notices(pending, now)
 
 
-def _insert_notices(pending) -> None:
+def _insert_notices(pending, now: datetime) -> None:
     """All notice rows in one executemany (the ORM would insert them one by one, with RETURNING)."""
-    now = utcnow()
     rows = []
     for row, message in pending:
         row["created_at"] = now
@@ -118,7 +120,7 @@ def _insert_notices(pending) -> None:
         db.session.execute(sa.insert(Notice.__table__), rows)
 
 
-def _record_robots(planned: list[Planned], summary: dict) -> list:
+def _record_robots(planned: list[Planned], now: datetime, summary: dict) -> list:
     """One digest per unit with a work-chat robot, about that unit's measures (each notice once)."""
     units = {u.id: u for u in db.session.scalars(sa.select(Department).where(Department.robot_url.is_not(None)))}
     by_unit: dict[int, dict[str, Planned]] = defaultdict(dict)
@@ -137,7 +139,8 @@ def _record_robots(planned: list[Planned], summary: dict) -> list:
             continue
         ordered = sorted(fresh.values(), key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
         subject, text, _ = _digest(units[unit_id], ordered, effective()["RECTIFY_REMIND_MAX_ITEMS"])
-        delivery = Delivery(department=units[unit_id], channel="robot", subject=subject, body=text, html="")
+        delivery = Delivery(department=units[unit_id], channel="robot", subject=subject, body=text, html="",
+                            created_at=now, next_attempt_at=now)
         db.session.add(delivery)
         summary["messages"]["robot"] = summary["messages"].get("robot", 0) + 1
         for key, item in fresh.items():
