@@ -8,7 +8,7 @@ from .admin import department_choices
 from .extensions import db
 from .models import Batch, Measure, MeasureStatus, Problem, SourceKind
 from .people import resolve_people, split_names
-from .permissions import can_supervise, measure_scope, require
+from .permissions import batch_scope, can_supervise, measure_scope, require
 from .status import ACTIVE
 from .ticket_forms import BatchForm, ProblemForm
 from .timeutil import local_today
@@ -38,10 +38,9 @@ def batch_progress(user, today):
 
 @bp.route("/")
 def index():
-    batches = db.session.scalars(sa.select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc())).all()
+    batches = db.session.scalars(sa.select(Batch).where(batch_scope(current_user))
+                                 .order_by(Batch.created_at.desc(), Batch.id.desc())).all()
     progress = batch_progress(current_user, local_today())
-    if not can_supervise(current_user):
-        batches = [b for b in batches if b.id in progress]
     return render_template("batches/index.html", batches=batches, progress=progress,
                            supervisor=can_supervise(current_user))
 

@@ -15,7 +15,7 @@ from .forms import Form
 from .models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
 from .numbers import whole_number
 from .people import resolve_people, split_names
-from .permissions import can_supervise, require
+from .permissions import batch_scope, can_supervise, require, unit_scope
 from .revision import cached
 from .timeutil import local_today
 from .workflow import WorkflowError
@@ -78,8 +78,10 @@ class AssignForm(Form):
 def _filters_and_choices():
     filters = MeasureFilters.from_args(request.args)
     choices = dict(
-        batches=db.session.execute(sa.select(Batch.id, Batch.title).order_by(Batch.created_at.desc())).all(),
-        units=db.session.execute(sa.select(Department.id, Department.name).order_by(Department.name)).all(),
+        batches=db.session.execute(sa.select(Batch.id, Batch.title).where(batch_scope(current_user))
+                                   .order_by(Batch.created_at.desc())).all(),
+        units=db.session.execute(sa.select(Department.id, Department.name).where(unit_scope(current_user))
+                                 .order_by(Department.name)).all(),
         kinds=list(SourceKind),
         statuses=list(MeasureStatus),
         colours=list(Warning),

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from .models import Department, Measure, Person, Problem, Role, User
+from .models import Batch, Department, Measure, Person, Problem, Role, User
 
 SUPERVISING = (Role.ADMIN, Role.SUPERVISOR)
 SEEING_EVERYTHING = (Role.ADMIN, Role.SUPERVISOR, Role.VIEWER)
@@ -95,6 +95,28 @@ def measure_scope(user: User):
         conditions.append(Measure.leaders.any(named))
         conditions.append(Measure.problem.has(Problem.leaders.any(named)))
     return sa.or_(*conditions)
+
+
+def _live_in_scope(user: User, column):
+    return (sa.select(column).join(Measure.problem)
+            .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None), measure_scope(user)))
+
+
+def batch_scope(user: User):
+    """SQL condition on Batch: the batches holding a live measure ``user`` may see (all for
+    those who see everything). Filters, lists and the API name no other batch to the user."""
+    if sees_everything(user):
+        return sa.true()
+    return Batch.id.in_(_live_in_scope(user, Problem.batch_id))
+
+
+def unit_scope(user: User):
+    """SQL condition on Department: the user's own unit and the units leading a live measure
+    ``user`` may see (all for those who see everything)."""
+    if sees_everything(user):
+        return sa.true()
+    leading = Department.id.in_(_live_in_scope(user, Measure.lead_unit_id))
+    return sa.or_(Department.id == user.department_id, leading) if user.department_id else leading
 
 
 def work_scope(user: User):

@@ -291,3 +291,33 @@ def test_a_problem_page_shows_exactly_the_measures_the_api_shows(app, client, se
                 continue
             present = [trace in html for trace in _traces(name)]
             assert present == [name in shown_by_api] * 4, (name, present)
+
+
+@pytest.mark.parametrize("who", [Role.OWNER, Role.LEADER, Role.SUPERVISOR], ids=lambda r: r.value)
+def test_filters_and_lists_name_only_batches_and_units_in_scope(app, client, session, login, scope_world,
+                                                                make_measure, make_department, who):
+    from rectify.api.tokens import create_token
+
+    users, _ = scope_world
+    elsewhere = make_measure(unit="审计局")  # another batch, another unit, nothing to do with us
+    elsewhere.problem.batch.title = "市委巡视反馈意见（外单位）"
+    make_department("未涉及的科室")
+    session.commit()
+    user = users[who]
+    with app.app_context():
+        _, token = create_token(session.merge(user), "test")
+        session.commit()
+    login(user)
+    board = client.get("/board").get_data(as_text=True)
+    listing = client.get("/list").get_data(as_text=True)
+    batches_page = client.get("/batches/").get_data(as_text=True)
+    api = client.get("/api/v1/batches", headers={"Authorization": f"Bearer {token}"}).json
+    everything = who is Role.SUPERVISOR
+    for page in (board, listing, batches_page):
+        assert ("市委巡视反馈意见（外单位）" in page) is everything
+        assert "巡察反馈" in page
+    for page in (board, listing):
+        assert ("审计局" in page) is everything and ("未涉及的科室" in page) is everything
+        assert "组织人事部" in page
+    assert ("市委巡视反馈意见（外单位）" in [b["title"] for b in api["items"]]) is everything
+    assert "巡察反馈" in [b["title"] for b in api["items"]]

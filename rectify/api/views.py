@@ -10,7 +10,7 @@ from ..extensions import db
 from ..filters import MeasureFilters
 from ..models import Batch, Measure, Problem
 from ..numbers import whole_number
-from ..permissions import can_view_measure, visible_measures
+from ..permissions import batch_scope, can_view_measure, visible_measures
 from ..status import deadline_label, warning_for
 from ..timeutil import local_today
 from . import ApiError, bp
@@ -84,7 +84,8 @@ def me():
 
 @bp.route("/batches")
 def batches():
-    rows = db.session.scalars(sa.select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc())).all()
+    rows = db.session.scalars(sa.select(Batch).where(batch_scope(g.api_user))
+                              .order_by(Batch.created_at.desc(), Batch.id.desc())).all()
     return jsonify({"items": [{"id": b.id, "kind": b.kind.value, "title": b.title, "issuer": b.issuer,
                                "doc_number": b.doc_number,
                                "feedback_on": b.feedback_on.isoformat() if b.feedback_on else None} for b in rows]})
