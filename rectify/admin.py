@@ -19,6 +19,7 @@ from .forms import EmptyForm, Form
 from .models import Department, Measure, Person, Problem, Role, User
 from .permissions import can_manage_users, require
 from .users_ops import UserError, create_user, generate_password, reset_password, update_user
+from .timeutil import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NO_DEPARTMENT = 0
@@ -158,7 +159,7 @@ def edit_user(user_id):
 def reset_user_password(user_id):
     user = db.get_or_404(User, user_id, description="未找到该用户。")
     EmptyForm().validate_on_submit()
-    password = reset_password(user, by=current_user)
+    password = reset_password(user, by=current_user, now=utcnow())
     db.session.commit()
     return render_template("admin/password_shown.html", user=user, password=password, reset=True)
 

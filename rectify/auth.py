@@ -10,13 +10,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from . import audit
+from . import sessions
 from .extensions import db, limiter, login_manager
 from .forms import EmptyForm, Form
 from .models import User
-from .numbers import whole_number
 from .permissions import PUBLIC_ENDPOINTS
 from .timeutil import utcnow
+from . import users_ops
 
 bp = Blueprint("auth", __name__)
 
@@ -76,14 +76,10 @@ class ChangePasswordForm(Form):
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    """Load the user of a login cookie; a disabled user or a changed password ends it."""
-    user_id, _, token = session_id.partition(":")
-    number = whole_number(user_id)
-    user = db.session.get(User, number) if number is not None else None
-    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+def load_user(token: str):
+    """The user of a live sign-in (rectify.sessions); signing out, a changed password or a
+    disabled account ends it."""
+    return sessions.user_for(token)
 
 
 @bp.before_app_request
@@ -141,8 +137,10 @@ def login():
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
     if not user.is_active:
         return render_template("auth/login.html", form=form, error=ACCOUNT_DISABLED), 403
+    now = utcnow()
+    sessions.start_session(user, now)
     login_user(user, remember=form.remember.data)
-    user.last_login_at = utcnow()
+    user.last_login_at = now
     db.session.commit()
     target = request.args.get("next")
     return redirect(target if is_local_path(target) else url_for("main.index"))
@@ -151,6 +149,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            sessions.end_session(current_user.login_token)
+            db.session.commit()
         logout_user()
         flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
@@ -162,12 +163,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        user.set_password(form.new.data)
-        user.must_change_password = False
-        audit.record(user, "change_password", user)
+        users_ops.change_password(user, form.new.data, utcnow(), keep_session=user.login_token)
         db.session.commit()
-        login_user(user)  # the new session token signs out every other session
-        flash("密码已修改。", "success")
+        flash("密码已修改，其他设备上的登录和 API 访问令牌已失效。", "success")
         return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
 

@@ -1,6 +1,7 @@
 """Operations on user accounts, shared by the admin pages, the CLI and first start."""
 import secrets
 import string
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 from . import audit
 from .extensions import db
 from .models import Department, Role, User
+from .sessions import end_credentials
 
 AUDITED_FIELDS = ["username", "name", "department", "role", "email", "phone", "is_active"]
 _ALPHABET = string.ascii_letters + string.digits
@@ -87,11 +89,22 @@ def update_user(user: User, *, by: User, **fields) -> None:
     audit.record_changes(by, "update", user, before)
 
 
-def reset_password(user: User, *, by: Optional[User]) -> str:
-    """Give ``user`` a new temporary password, to be changed at next login; returns it."""
+def change_password(user: User, password: str, now: datetime, keep_session: Optional[str] = None) -> None:
+    """``user`` sets a new password: every other sign-in ends and their API tokens are revoked."""
+    user.set_password(password)
+    user.must_change_password = False
+    end_credentials(user, now, keep=keep_session)
+    audit.record(user, "change_password", user)
+
+
+def reset_password(user: User, *, by: Optional[User], now: datetime) -> str:
+    """Give ``user`` a new temporary password, to be changed at next login; returns it.
+
+    Every sign-in of the user ends and their API tokens are revoked."""
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True
+    end_credentials(user, now)
     audit.record(by, "reset_password", user)
     return password
 

@@ -24,6 +24,8 @@ from rectify import create_app
 from rectify.bootstrap import upgrade_database
 from rectify.extensions import db
 from rectify.models import Batch, Department, Measure, Person, Problem, Role, SourceKind, User
+from rectify.sessions import start_session
+from rectify.timeutil import utcnow
 
 POSTGRES_URL = os.environ.get(
     "RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -211,16 +213,19 @@ def make_user(session, password_hash, make_department):
 
 
 @pytest.fixture
-def login(client):
-    """Sign ``client`` in as an existing user, as a successful login would.
+def login(app, client):
+    """Sign ``client`` (or another test client) in as an existing user, as a successful login would.
 
-    It writes Flask-Login's session keys instead of posting the form, which would spend a
-    password hash per test; tests/test_auth.py covers the form itself.
+    It records the sign-in and writes Flask-Login's session keys instead of posting the form,
+    which would spend a password hash per test; tests/test_auth.py covers the form itself.
     """
 
-    def do(user):
-        with client.session_transaction() as cookie_session:
-            cookie_session["_user_id"] = user.get_id()
+    def do(user, on=None):
+        with app.app_context():
+            token = start_session(db.session.merge(user), utcnow())
+            db.session.commit()
+        with (on or client).session_transaction() as cookie_session:
+            cookie_session["_user_id"] = token
             cookie_session["_fresh"] = True
         return user
 

@@ -161,6 +161,72 @@ def test_password_change_signs_out_other_sessions(app, client, session, login_as
     assert entry.actor_id == user.id
 
 
+def _cookies(client) -> dict:
+    return {cookie.key: cookie.value for cookie in client._cookies.values()}
+
+
+def _browser_with(app, cookies: dict):
+    browser = app.test_client()
+    for name, value in cookies.items():
+        browser.set_cookie(name, value)
+    return browser
+
+
+def test_signing_out_ends_the_sign_in_for_copied_cookies_too(app, client, make_user):
+    """A session cookie and a remember cookie copied before signing out sign no one in after."""
+    user = make_user(Role.OWNER)
+    client.post("/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
+    copied = _cookies(client)
+    assert set(copied) >= {"session", "remember_token"}
+    assert _browser_with(app, copied).get("/").status_code == 200
+    assert _browser_with(app, {"remember_token": copied["remember_token"]}).get("/").status_code == 200
+    client.post("/logout")
+    assert client.get("/").status_code == 302
+    assert _browser_with(app, copied).get("/").status_code == 302
+    assert _browser_with(app, {"remember_token": copied["remember_token"]}).get("/").status_code == 302
+
+
+def test_signing_out_one_browser_leaves_the_others_signed_in(app, client, make_user):
+    user = make_user(Role.OWNER)
+    phone = app.test_client()
+    for browser in (client, phone):
+        browser.post("/login", data={"username": user.username, "password": PASSWORD})
+    client.post("/logout")
+    assert client.get("/").status_code == 302 and phone.get("/").status_code == 200
+
+
+def _api_token(app, user) -> str:
+    from rectify.api.tokens import create_token
+    from rectify.extensions import db
+
+    with app.app_context():
+        _, token = create_token(db.session.merge(user), "OA 对接")
+        db.session.commit()
+    return token
+
+
+def test_changing_ones_password_revokes_api_tokens(app, client, login_as):
+    user = login_as(Role.OWNER)
+    token = _api_token(app, user)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    client.post("/account/password", data={"current": PASSWORD, "new": "Xinmima2024", "confirm": "Xinmima2024"})
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert "已撤销" in client.get("/account/tokens").get_data(as_text=True)
+
+
+def test_a_reset_by_an_administrator_ends_sign_ins_and_tokens(app, client, session, make_user, login_as):
+    user = make_user(Role.OWNER)
+    browser = app.test_client()
+    browser.post("/login", data={"username": user.username, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {_api_token(app, user)}"}
+    assert browser.get("/").status_code == 200 and browser.get("/api/v1/me", headers=headers).status_code == 200
+    login_as(Role.ADMIN)
+    assert client.post(f"/admin/users/{user.id}/reset-password").status_code == 200
+    assert browser.get("/").status_code == 302
+    assert browser.get("/api/v1/me", headers=headers).status_code == 401
+
+
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_forms_need_their_csrf_token(client, make_user):
     user = make_user(Role.OWNER)

@@ -208,7 +208,7 @@ def test_an_edited_ledger_comes_back_as_progress(client, session, login_as, ledg
     assert "将更新 0 项措施" in again and "在导出后已被修改" in again  # the same file cannot apply twice
 
 
-def test_rows_outside_the_uploaders_scope_are_refused(app, client, session, login_as, make_user, ledger_data):
+def test_rows_outside_the_uploaders_scope_are_refused(app, client, session, login, login_as, make_user, ledger_data):
     from sqlalchemy import select
 
     from rectify.models import ProgressUpdate
@@ -216,8 +216,7 @@ def test_rows_outside_the_uploaders_scope_are_refused(app, client, session, logi
     login_as(Role.SUPERVISOR)
     data = edited_export(client, {"@召开专题会议": {"I": "越权填报的进展"}, "完善流动党员台账": {"I": "第三季度联系流动党员43名。"}})
     owner = app.test_client()
-    with owner.session_transaction() as cookie:
-        cookie["_user_id"] = make_user(Role.OWNER, department="组织人事部").get_id()
+    login(make_user(Role.OWNER, department="组织人事部"), on=owner)
     page = upload_ledger(owner, data).get_data(as_text=True)
     assert "将更新 1 项措施" in page and "找不到该措施或无权查看" in page
     owner.post("/ledger/upload/confirm", data=confirm_of(page))

@@ -104,8 +104,7 @@ def test_full_round_submit_return_resubmit_approve(app, client, session, measure
     assert reload(session, measure).status is S.PENDING_REVIEW
 
     supervisor = app.test_client()
-    with supervisor.session_transaction() as cookie:
-        cookie["_user_id"] = make_user(Role.SUPERVISOR).get_id()
+    login(make_user(Role.SUPERVISOR), on=supervisor)
     no_reason = action(supervisor, measure.id, "review", decision="return", note="", version=reload(session, measure).version)
     assert no_reason.status_code == 400 and "请填写退回理由" in no_reason.get_data(as_text=True)
     assert action(supervisor, measure.id, "review", decision="return", note="佐证材料不全，请补充会议记录。",
@@ -142,14 +141,13 @@ def test_stale_version_is_refused_and_nothing_changes(client, session, measure):
     assert [u.text for u in updates(session, measure)] == ["第一次进展。"]
 
 
-def test_two_supervisors_editing_the_same_measure(app, client, session, login_as, make_user, make_measure):
+def test_two_supervisors_editing_the_same_measure(app, client, session, login, login_as, make_user, make_measure):
     login_as(Role.SUPERVISOR)
     measure = make_measure(text="原措施")
     form = {"text": "甲修改的措施", "lead_unit_id": 0, "version": measure.version}
     assert client.post(f"/measures/{measure.id}/edit", data=form).status_code == 302
     other = app.test_client()
-    with other.session_transaction() as cookie:
-        cookie["_user_id"] = make_user(Role.SUPERVISOR).get_id()
+    login(make_user(Role.SUPERVISOR), on=other)
     late = other.post(f"/measures/{measure.id}/edit", data={**form, "text": "乙修改的措施"})
     assert late.status_code == 409 and "已被他人修改" in late.get_data(as_text=True)
     assert reload(session, measure).text == "甲修改的措施"
@@ -170,7 +168,7 @@ def test_edit_and_reassign_are_audited_field_by_field(client, session, login_as,
     assert "2024年12月31日，并长期坚持" in page and "吴刚、黄磊" in page and "修改记录（" in page
 
 
-def test_extension_request_and_decisions(app, client, session, measure, make_user):
+def test_extension_request_and_decisions(app, client, session, login, measure, make_user):
     original = measure.due_on
     early = action(client, measure.id, "extension", until=original.isoformat(), reason="需要更多时间")
     assert early.status_code == 400 and "须晚于现有整改时限" in early.get_data(as_text=True)
@@ -182,8 +180,7 @@ def test_extension_request_and_decisions(app, client, session, measure, make_use
     assert client.post(f"/extensions/{request_id}/decide", data={"decision": "approve"}).status_code == 403
 
     supervisor = app.test_client()
-    with supervisor.session_transaction() as cookie:
-        cookie["_user_id"] = make_user(Role.SUPERVISOR).get_id()
+    login(make_user(Role.SUPERVISOR), on=supervisor)
     assert supervisor.post(f"/extensions/{request_id}/decide", data={"decision": "approve"}).status_code == 302
     extended = reload(session, measure)
     assert (extended.due_on, extended.original_due_on) == (later, original)
@@ -277,14 +274,13 @@ def test_viewer_cannot_post_anything(client, login_as, session, make_measure):
     assert updates(session, measure) == []
 
 
-def test_soft_delete_hides_and_restore_brings_back(app, client, session, login_as, make_user, make_measure):
+def test_soft_delete_hides_and_restore_brings_back(app, client, session, login, login_as, make_user, make_measure):
     login_as(Role.SUPERVISOR)
     owner = make_user(Role.OWNER, department="组织人事部")
     measure = make_measure(unit="组织人事部")
     assert client.post(f"/measures/{measure.id}/delete").status_code == 302
     owner_client = app.test_client()
-    with owner_client.session_transaction() as cookie:
-        cookie["_user_id"] = owner.get_id()
+    login(owner, on=owner_client)
     assert owner_client.get(f"/problems/{measure.problem_id}").status_code == 404
     assert measure.text not in owner_client.get("/board").get_data(as_text=True)
     assert measure.text in client.get("/list?deleted=1").get_data(as_text=True)

@@ -24,11 +24,11 @@ from .enums import (
     UpdateKind,
     Warning,
 )
-from .org import ApiToken, Department, Person, User
+from .org import ApiToken, Department, LoginSession, Person, User
 from .rectification import Batch, Measure, Problem
 
 __all__ = [
-    "ApiToken",
+    "ApiToken", "LoginSession",
     "AuditLog", "Batch", "DataRevision", "Delivery", "ImportRecord", "JobRun", "LedgerExport", "ExportState", "Notice", "SchedulerLock", "Setting", "Department", "Evidence", "ExtensionRequest", "ExtensionStatus",
     "Measure", "MeasureStatus", "Notification", "Person", "Problem", "ProblemStatus",
     "ProgressUpdate", "Role", "SourceKind", "UpdateKind", "User", "Warning",

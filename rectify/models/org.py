@@ -1,5 +1,4 @@
 """Who: departments (units), user accounts and the people named in ledgers."""
-import secrets
 from datetime import datetime
 from typing import Optional
 
@@ -42,10 +41,6 @@ class Department(db.Model):
         return f"<Department {self.name}>"
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -57,23 +52,27 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    # Part of the login cookie: changing it signs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
 
     department: Mapped[Optional[Department]] = relationship(back_populates="users")
     person: Mapped[Optional["Person"]] = relationship(back_populates="user")
 
+    # The secret of the sign-in this object was loaded through (see rectify.sessions); it is what
+    # Flask-Login keeps in the session and remember cookies, never the user's id alone.
+    login_token = None  # type: Optional[str]
+
     def set_password(self, password: str) -> None:
+        """Store the hash only; ``users_ops.change_password`` also ends sessions and tokens."""
         self.password_hash = generate_password_hash(password)
-        self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if self.login_token is None:
+            raise RuntimeError("get_id() outside a sign-in: call sessions.start_session(user, now) first")
+        return self.login_token
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
@@ -96,6 +95,21 @@ class Person(db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.name}>"
+
+
+class LoginSession(db.Model):
+    """One sign-in (a browser): signing out deletes it, so a copied cookie dies with it.
+
+    The cookie holds a random secret; only its SHA-256 is kept. A password change or reset
+    deletes every sign-in of the user (see ``rectify.sessions``).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):
