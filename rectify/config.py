@@ -51,6 +51,9 @@ class Defaults:
     RECTIFY_REMIND_AT = "08:30"
     # Messages leave only within these local hours; outside them they wait in the outbox.
     RECTIFY_SEND_HOURS = "08:00-18:00"
+    # A message being sent is claimed for this long; one left by a process that died is sent
+    # again after it (a single message takes seconds: SMTP's timeout is 30 s).
+    RECTIFY_OUTBOX_LEASE_MINUTES = 5
     RECTIFY_SCHEDULER = "on"
     # The address people use to reach Rectify, for links in e-mails.
     RECTIFY_BASE_URL = "http://127.0.0.1:5000"
@@ -139,6 +142,8 @@ def _derive(app):
     for key in ("RECTIFY_DUE_SOON_DAYS", "RECTIFY_MAX_REQUEST_MB", "RECTIFY_PROXY_COUNT"):
         if config[key] < 0:
             raise ConfigError(f"{key} 不能为负数：{config[key]}")
+    if config["RECTIFY_OUTBOX_LEASE_MINUTES"] < 1:
+        raise ConfigError(f"RECTIFY_OUTBOX_LEASE_MINUTES 至少为 1（分钟）：{config['RECTIFY_OUTBOX_LEASE_MINUTES']}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
     if config["RECTIFY_SCHEDULER"] not in ("on", "off"):
         raise ConfigError(f"RECTIFY_SCHEDULER 应为 on 或 off，实际为 {config['RECTIFY_SCHEDULER']!r}")

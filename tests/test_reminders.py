@@ -367,3 +367,47 @@ def test_a_crash_between_recording_and_sending_loses_and_doubles_nothing(app, se
     again = run(app, MONDAY + timedelta(days=1), now=datetime(2026, 12, 1, 2, 0))
     assert again["sent"] == 0
     assert len(inbox.messages) == 1 and "剩余5天到期" in inbox.messages[0].get_body(("plain",)).get_content()
+
+
+def test_a_message_claimed_by_a_process_that_died_is_sent_after_its_lease(app, session, inbox, people, make_measure,
+                                                                           database_url, tmp_path):
+    """A real sender process claims the e-mail, hangs on an SMTP server that never greets, and is
+    killed (-9). The message is not sent while its lease runs, and is sent exactly once after."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    app.config["SEND_WINDOW"] = ((8, 0), (18, 0))
+    measure_due(make_measure, people, -1)
+    run(app, now=datetime(2026, 11, 30, 13, 0))  # 21:00 in Beijing: recorded, waiting for the morning
+    mute = socket.socket()  # accepts connections, never says a word
+    mute.bind(("127.0.0.1", 0))
+    mute.listen()
+    claimed_at = datetime(2026, 12, 1, 1, 0)
+    script = ("import sys; from datetime import datetime; from rectify import create_app; "
+              "from rectify.reminders import send_outbox; app = create_app(); app.app_context().push(); "
+              f"send_outbox(datetime.fromisoformat({claimed_at.isoformat()!r}))")
+    env = {**os.environ, "DATABASE_URL": database_url, "RECTIFY_INSTANCE": str(tmp_path / "instance"),
+           "SECRET_KEY": "x", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mute.getsockname()[1]),
+           "RECTIFY_SEND_HOURS": "08:00-18:00"}
+    sender = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        for _ in range(300):
+            session.expire_all()
+            if session.scalar(sa.select(Delivery.status)) == "sending":
+                break
+            assert sender.poll() is None, "the sender ended before claiming the message"
+            threading.Event().wait(0.1)
+        assert session.scalar(sa.select(Delivery.status)) == "sending"
+        sender.send_signal(signal.SIGKILL)
+        sender.wait(10)
+    finally:
+        sender.kill()
+        mute.close()
+    with app.app_context():
+        assert send_outbox(claimed_at + timedelta(minutes=4)) == (0, 0)  # the lease still runs
+        assert send_outbox(claimed_at + timedelta(minutes=6)) == (1, 0)
+        assert send_outbox(claimed_at + timedelta(minutes=20)) == (0, 0)
+    assert len(inbox.messages) == 1

@@ -15,6 +15,7 @@ scheduler, finds every key recorded and adds nothing. Nothing is sent on non-wor
 import smtplib
 import ssl
 from collections import defaultdict
+from contextlib import suppress
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -179,31 +180,31 @@ def _digest(user, items: list[Planned], limit: int) -> tuple[str, str, str]:
 
 
 def send_outbox(now: datetime) -> tuple[int, int]:
-    """Send every e-mail whose time has come over one SMTP connection; return (sent, failed).
+    """Send every message whose time has come, robots first, then e-mail over one SMTP connection;
+    return (sent, failed).
 
-    Each message is claimed (pending → sending) by a conditional UPDATE before it is sent, so two
-    senders at once never send the same one; one left "sending" by a crash is retried after an hour.
+    Each message is claimed (pending → sending) by a conditional UPDATE, committed, just before
+    it is sent, and marked sent in its own commit right after the server accepts it; two
+    senders at once never send the same one. A claim is a lease (``RECTIFY_OUTBOX_LEASE_MINUTES``,
+    kept in ``next_attempt_at``): a message left "sending" by a process that died is sent by the
+    first run after the lease ends. One window remains, and cannot be closed with SMTP or a
+    webhook: a crash after the server accepted the message (SMTP's 250, HTTP's 200) and before
+    the commit that follows it sends that one message again.
     """
     config = current_app.config
     if not within_send_hours(now):
         return 0, 0
-    db.session.execute(sa.update(Delivery).where(Delivery.status == "sending", Delivery.next_attempt_at < now - timedelta(hours=1))
+    db.session.execute(sa.update(Delivery).where(Delivery.status == "sending", Delivery.next_attempt_at <= now)
                        .values(status="pending"))
     db.session.commit()
-    due = []
     channels = ["robot", "email"] if config["SMTP_HOST"] else ["robot"]
-    for candidate in db.session.scalars(
-        sa.select(Delivery.id).where(Delivery.status == "pending", Delivery.channel.in_(channels),
-                                     Delivery.next_attempt_at <= now).order_by(Delivery.id)
-    ).all():
-        claimed = db.session.execute(sa.update(Delivery).where(Delivery.id == candidate, Delivery.status == "pending")
-                                     .values(status="sending", next_attempt_at=now))
-        if claimed.rowcount == 1:
-            due.append(candidate)
-    db.session.commit()
-    due = db.session.scalars(sa.select(Delivery).where(Delivery.id.in_(due or [0])).order_by(Delivery.id)).all()
+    due = db.session.execute(
+        sa.select(Delivery.id, Delivery.channel).where(Delivery.status == "pending", Delivery.channel.in_(channels),
+                                                       Delivery.next_attempt_at <= now).order_by(Delivery.id)
+    ).all()
+    lease = timedelta(minutes=config["RECTIFY_OUTBOX_LEASE_MINUTES"])
     sent = failed = 0
-    for delivery in [d for d in due if d.channel == "robot"]:
+    for delivery in _claimed([i for i, channel in due if channel == "robot"], now, lease):
         unit = delivery.department
         try:
             robots.post(unit.robot_kind, unit.robot_url, unit.robot_secret, delivery.subject, delivery.body)
@@ -211,31 +212,57 @@ def send_outbox(now: datetime) -> tuple[int, int]:
             _failed(delivery, now, str(error))
             failed += 1
         else:
-            delivery.status, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
+            _sent(delivery, now)
             sent += 1
         db.session.commit()
-    due = [d for d in due if d.channel == "email"]
-    if not due:
-        return sent, failed
-    try:
-        connection = _connect(config)
-    except (OSError, smtplib.SMTPException) as error:
-        for delivery in due:
-            _failed(delivery, now, f"无法连接邮件服务器：{error}")
-        db.session.commit()
-        return sent, failed + len(due)
-    with connection:
-        for delivery in due:
+    emails = _claimed([i for i, channel in due if channel == "email"], now, lease)
+    connection = None
+    for delivery in emails:
+        if connection is None:
             try:
-                connection.send_message(_email(delivery, config))
-            except (OSError, smtplib.SMTPException) as error:
-                _failed(delivery, now, str(error))
-                failed += 1
-            else:
-                delivery.status, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
-                sent += 1
-            db.session.commit()  # one at a time: a crash resends at most the message in flight
+                connection = _connect(config)
+            except (OSError, smtplib.SMTPException) as error:  # the server is down: every e-mail waits its back-off
+                for waiting in (delivery, *emails):
+                    _failed(waiting, now, f"无法连接邮件服务器：{error}")
+                    db.session.commit()
+                    failed += 1
+                return sent, failed
+        try:
+            connection.send_message(_email(delivery, config))
+        except (OSError, smtplib.SMTPException) as error:
+            _failed(delivery, now, str(error))
+            failed += 1
+        else:
+            _sent(delivery, now)
+            sent += 1
+        db.session.commit()
+    if connection is not None:
+        with suppress(OSError, smtplib.SMTPException):
+            connection.quit()
     return sent, failed
+
+
+class _claimed:
+    """The deliveries of ``ids`` that this run wins, one at a time, each claimed and committed
+    just before the caller sends it (one claim, one send: the lease covers a single message)."""
+
+    def __init__(self, ids: list[int], now: datetime, lease: timedelta):
+        self.ids, self.now, self.lease = list(ids), now, lease
+
+    def __iter__(self):
+        while self.ids:
+            candidate = self.ids.pop(0)
+            claimed = db.session.execute(
+                sa.update(Delivery).where(Delivery.id == candidate, Delivery.status == "pending",
+                                          Delivery.next_attempt_at <= self.now)
+                .values(status="sending", next_attempt_at=self.now + self.lease))
+            db.session.commit()
+            if claimed.rowcount == 1:
+                yield db.session.get(Delivery, candidate)
+
+
+def _sent(delivery: Delivery, now: datetime) -> None:
+    delivery.status, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
 
 
 def within_send_hours(now: datetime) -> bool:
