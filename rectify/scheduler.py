@@ -4,7 +4,8 @@ One process runs jobs. ``python app.py`` embeds the scheduler (one process, the 
 with several app processes set ``RECTIFY_SCHEDULER=off`` in them and run one
 ``flask --app app scheduler run``. A lock makes sure a second scheduler started by mistake
 runs nothing: a PostgreSQL advisory lock held by the scheduler's own connection, or on SQLite
-a lock row whose heartbeat the holder renews (taken over when it is older than two minutes).
+a lock row whose heartbeat the holder renews every 30 seconds on its own timer, whatever the
+jobs do (taken over when it is older than two minutes: the holder has died).
 Even then, the notices' unique keys make double sends impossible.
 """
 import logging
@@ -32,6 +33,7 @@ ADVISORY_CLASS = 73_104_202  # Rectify's; the second key, ADVISORY_KEY, is the d
 # runs) sharing a database in different schemas do not block each other.
 ADVISORY_KEY = "hashtext(current_database() || '.' || current_schema())"
 STALE_AFTER = timedelta(minutes=2)
+HEARTBEAT_EVERY = timedelta(seconds=30)  # well inside STALE_AFTER: a busy or slow holder keeps its lock
 
 
 def job_reminders(now: datetime) -> dict:
@@ -70,8 +72,9 @@ JOBS: dict[str, tuple[str, Callable]] = {
 class Lock:
     """The one-scheduler lock, on whichever database is configured."""
 
-    def __init__(self, app):
+    def __init__(self, app, stale_after: timedelta = STALE_AFTER):
         self.app = app
+        self.stale_after = stale_after
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.connection = None
         self.held = False
@@ -97,7 +100,7 @@ class Lock:
         try:
             if row is None:
                 db.session.add(SchedulerLock(name=LOCK_NAME, holder=self.holder, heartbeat_at=now))
-            elif row.holder == self.holder or row.heartbeat_at < now - STALE_AFTER:
+            elif row.holder == self.holder or row.heartbeat_at < now - self.stale_after:
                 updated = db.session.execute(
                     sa.update(SchedulerLock).where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == row.holder,
                                                    SchedulerLock.heartbeat_at == row.heartbeat_at)
@@ -113,6 +116,13 @@ class Lock:
         except IntegrityError:
             db.session.rollback()
             return False
+
+    def heartbeat(self) -> None:
+        """Renew the lock if held, take it if its holder has died: called on a timer of its own."""
+        try:
+            self.acquire()
+        except sa.exc.SQLAlchemyError:  # the database is away for a moment: the next beat tries again
+            log.warning("调度锁心跳失败", exc_info=True)
 
     def release(self) -> None:
         with self.app.app_context():
@@ -168,14 +178,16 @@ def run_recorded(name: str) -> JobRun:
     return run
 
 
-def build(app, blocking: bool = False):
+def build(app, blocking: bool = False, heartbeat: timedelta = HEARTBEAT_EVERY, stale_after: timedelta = STALE_AFTER):
     """A scheduler with Rectify's jobs, coalescing missed runs and catching up at start."""
     config = app.config
     zone = config["TIMEZONE"]
     hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
         timezone=zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 12 * 3600})
-    lock = Lock(app)
+    lock = Lock(app, stale_after)
+    scheduler.add_job(lock.heartbeat, IntervalTrigger(seconds=heartbeat.total_seconds()), id="heartbeat",
+                      name="调度锁心跳")
     scheduler.add_job(run_job, CronTrigger(hour=hour, minute=minute, timezone=zone), args=(app, lock, "reminders"),
                       id="reminders", name=JOBS["reminders"][0])
     scheduler.add_job(run_job, IntervalTrigger(minutes=10), args=(app, lock, "outbox"), id="outbox",
