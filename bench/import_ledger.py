@@ -68,7 +68,7 @@ def child(kind: str, path: str) -> None:
         with app.app_context():
             upgrade_database()
             started = time.perf_counter()  # the import itself, not creating the empty database
-            report = import_findings(Path(path).read_bytes(), Path(path).name, BatchSpec("基准测试批次"), by=None)
+            report = import_findings(Path(path).read_bytes(), Path(path).name, BatchSpec("基准测试批次"), by=None, via="cli")
             db.session.commit()
             result = {"measures": report.measures, "problems": report.problems, "errors": len(report.errors)}
     result["seconds"] = time.perf_counter() - started

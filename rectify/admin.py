@@ -18,8 +18,8 @@ from .extensions import db
 from .forms import EmptyForm, Form
 from .models import Department, Measure, Person, Problem, Role, User
 from .permissions import can_manage_users, require
-from .users_ops import UserError, create_user, generate_password, reset_password, update_user
 from .timeutil import utcnow
+from .users_ops import UserError, create_user, generate_password, reset_password, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NO_DEPARTMENT = 0

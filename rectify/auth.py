@@ -10,13 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from . import sessions
+from . import sessions, users_ops
 from .extensions import db, limiter, login_manager
 from .forms import EmptyForm, Form
 from .models import User
 from .permissions import PUBLIC_ENDPOINTS
 from .timeutil import utcnow
-from . import users_ops
 
 bp = Blueprint("auth", __name__)
 

@@ -149,7 +149,7 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
     path = Path(file)
     spec = BatchSpec(title=(title or path.stem).strip(), kind=SourceKind.from_label(kind),
                      feedback_on=feedback_date.date() if feedback_date else None)
-    report = import_findings(path.read_bytes(), path.name, spec, by=None,
+    report = import_findings(path.read_bytes(), path.name, spec, by=None, via="cli",
                              progress=lambda stage: click.echo(f"{stage}……", err=True))
     if report.errors or dry_run:
         db.session.rollback()
@@ -163,10 +163,51 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
             click.echo(f"错误：{finding}", err=True)
         for finding in report.warnings:
             click.echo(f"提示：{finding}")
-        verdict = "已导入" if report.imported else ("检查通过（未写入）" if not report.errors else "未导入")
+        verdict = f"已导入（导入记录 {report.record_id}）" if report.imported else (
+            "检查通过（未写入）" if not report.errors else "未导入")
         click.echo(f"{verdict}：批次“{report.batch}”，问题 {report.problems} 个，措施 {report.measures} 项；"
                    f"新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}。")
     raise SystemExit(1 if report.errors else 0)
+
+
+@findings_cli.command("history")
+@click.option("--limit", default=20, show_default=True, help="最多列出几次")
+def import_history_command(limit):
+    """列出最近的导入记录（网页、接口、命令行导入的都在内）。"""
+    from .importer import DOORS
+    from .models import ImportRecord
+    from .timeutil import format_datetime
+
+    records = db.session.scalars(select(ImportRecord).order_by(ImportRecord.id.desc()).limit(limit)).all()
+    if not records:
+        click.echo("还没有导入记录。")
+    for r in records:
+        state = f"，已于 {format_datetime(r.undone_at)} 撤销" if r.undone_at else ""
+        who = r.created_by.name if r.created_by else "系统"
+        click.echo(f"{r.id}  {format_datetime(r.created_at)}  {DOORS.get(r.via, r.via)}  {who}  “{r.filename}” → "
+                   f"“{r.batch.title}”：问题 {r.problems} 个、措施 {r.measures} 项{state}")
+
+
+@findings_cli.command("undo")
+@click.argument("record_id", type=int)
+def undo_import_command(record_id):
+    """撤销导入记录 RECORD_ID 新建的问题和措施（须尚无人签收、填报或修改）。退出码：0 已撤销，1 不能撤销。"""
+    from .importer import UndoRefused, undo_import
+    from .models import ImportRecord
+    from .timeutil import utcnow
+
+    record = db.session.get(ImportRecord, record_id)
+    if record is None:
+        click.echo(f"没有编号为 {record_id} 的导入记录（flask findings history 列出导入记录）。", err=True)
+        raise SystemExit(1)
+    try:
+        removed = undo_import(record, None, utcnow())
+    except UndoRefused as refused:
+        db.session.rollback()
+        click.echo(f"不能撤销：{refused}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项（更新过的已有措施不回退）。")
 
 
 @ledger_cli.command("export")

@@ -1,5 +1,4 @@
 """导入: upload a findings workbook, preview what it will do, confirm; history and undo."""
-import hashlib
 import io
 from datetime import date
 
@@ -9,20 +8,15 @@ from flask_login import current_user
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import audit, uploads
+from . import uploads
 from .evidence import EvidenceError, clean_filename
 from .extensions import db
 from .forms import EmptyForm, Form
-from .importer import BatchSpec, import_findings
+from .importer import DOORS, BatchSpec, UndoRefused, import_findings, undo_import
 from .importer.workbooks import build_template, mark_errors
 from .models import (
     Batch,
-    Evidence,
-    ExtensionRequest,
     ImportRecord,
-    Measure,
-    Problem,
-    ProgressUpdate,
     SourceKind,
 )
 from .permissions import can_supervise, require
@@ -67,7 +61,7 @@ def _history():
 
 def _index(form, status=200):
     titles = db.session.scalars(sa.select(Batch.title).order_by(Batch.created_at.desc())).all()
-    return render_template("imports/index.html", form=form, records=_history(), titles=titles,
+    return render_template("imports/index.html", form=form, records=_history(), titles=titles, doors=DOORS,
                            button=EmptyForm(formdata=None)), status
 
 
@@ -92,7 +86,7 @@ def upload():
     data = upload.read()
     token = uploads.keep(data)
     spec = _spec(form.title.data, form.kind.data, form.feedback_on.data)
-    report = import_findings(data, filename, spec, by=current_user._get_current_object())
+    report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web")
     db.session.rollback()  # a preview writes nothing
     confirm = ConfirmForm(formdata=None, token=token, filename=filename, title=spec.title, kind=spec.kind.value,
                           feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
@@ -115,62 +109,31 @@ def confirm():
     except (EvidenceError, ValueError):
         abort(400)
     user = current_user._get_current_object()
-    report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user)
+    report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user, via="web")
     if report.errors:
         db.session.rollback()
         flash("文件已有错误，未导入。请重新上传并查看预览。", "danger")
         return redirect(url_for("imports.index"))
-    batch = db.session.scalar(sa.select(Batch).where(Batch.title == report.batch))
-    record = ImportRecord(batch=batch, filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                          created_by=user, problems=report.problems, measures=report.measures,
-                          summary={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
-                          created_ids=report.created_ids)
-    db.session.add(record)
+    batch_id = db.session.get(ImportRecord, report.record_id).batch_id
     db.session.commit()
     path.unlink(missing_ok=True)
     flash(f"已导入“{filename}”：新建问题 {report.created['problems']} 个、措施 {report.created['measures']} 项，"
           f"更新措施 {report.updated['measures']} 项，未变 {report.unchanged['measures']} 项。", "success")
-    return redirect(url_for("board.board", batch=batch.id))
-
-
-def _worked_on(measure_ids) -> bool:
-    """Whether anyone has touched what an import created (then it can no longer be undone)."""
-    if not measure_ids:
-        return False
-    touched = sa.or_(Measure.version > 1, Measure.acknowledged_at.is_not(None), Measure.deleted_at.is_not(None))
-    checks = [
-        sa.select(Measure.id).where(Measure.id.in_(measure_ids), touched),
-        sa.select(Evidence.id).where(Evidence.measure_id.in_(measure_ids)),
-        sa.select(ExtensionRequest.id).where(ExtensionRequest.measure_id.in_(measure_ids)),
-        sa.select(ProgressUpdate.id).where(ProgressUpdate.measure_id.in_(measure_ids), ProgressUpdate.author_id.is_not(None),
-                                           ProgressUpdate.author_id != sa.literal(current_user.id)),
-    ]
-    return any(db.session.scalar(check.limit(1)) is not None for check in checks)
+    return redirect(url_for("board.board", batch=batch_id))
 
 
 @bp.route("/<int:record_id>/undo", methods=["POST"])
 def undo(record_id):
     record = db.get_or_404(ImportRecord, record_id, description="未找到该导入记录。")
     EmptyForm().validate_on_submit()
-    measure_ids = record.created_ids.get("measures", [])
-    if record.undone_at is not None:
-        flash("该次导入已撤销。", "warning")
+    try:
+        removed = undo_import(record, current_user._get_current_object(), utcnow())
+    except UndoRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "danger")
         return _index(UploadForm(formdata=None), 409)
-    if _worked_on(measure_ids):
-        flash("该次导入新建的措施已有人签收、填报或修改，不能撤销。", "danger")
-        return _index(UploadForm(formdata=None), 409)
-    for update in db.session.scalars(sa.select(ProgressUpdate).where(ProgressUpdate.measure_id.in_(measure_ids or [0]))):
-        db.session.delete(update)
-    for measure in db.session.scalars(sa.select(Measure).where(Measure.id.in_(measure_ids or [0]))):
-        db.session.delete(measure)
-    db.session.flush()
-    for problem in db.session.scalars(sa.select(Problem).where(Problem.id.in_(record.created_ids.get("problems") or [0]))):
-        if not problem.measures:
-            db.session.delete(problem)
-    record.undone_at = utcnow()
-    audit.record(current_user, "undo_import", record.batch, {"import": [record.filename, None]})
     db.session.commit()
-    flash(f"已撤销“{record.filename}”的导入：删除新建措施 {len(measure_ids)} 项（更新过的已有措施不回退）。", "success")
+    flash(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项（更新过的已有措施不回退）。", "success")
     return redirect(url_for("imports.index"))
 
 
@@ -184,7 +147,7 @@ def template():
 def marked(token):
     """The refused workbook back, with each bad cell filled and its reason in a comment."""
     data = uploads.path_for(token).read_bytes()
-    report = import_findings(data, "标注.xlsx", BatchSpec("（预览）"), by=None)
+    report = import_findings(data, "标注.xlsx", BatchSpec("（预览）"), by=None, via="web")
     db.session.rollback()
     return send_file(io.BytesIO(mark_errors(data, report.errors)), mimetype=XLSX, as_attachment=True,
                      download_name="问题清单（已标注错误）.xlsx")

@@ -17,7 +17,7 @@ SPEC = BatchSpec("县委第三巡察组反馈意见整改", SourceKind.XUNCHA, d
 
 def run(app, data, filename="台账.xlsx", spec=SPEC, commit=True):
     with app.app_context():
-        report = import_findings(data, filename, spec, by=None)
+        report = import_findings(data, filename, spec, by=None, via="cli")
         if report.errors or not commit:
             db.session.rollback()
         else:

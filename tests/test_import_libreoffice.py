@@ -37,7 +37,7 @@ def converted(tmp_path_factory):
 @pytest.mark.parametrize("kind", ["xls", "xlsx"])
 def test_libreoffice_files_import_like_the_original(app, session, converted, kind):
     with app.app_context():
-        report = import_findings(converted[kind], f"巡察反馈.{kind}", SPEC, by=None)
+        report = import_findings(converted[kind], f"巡察反馈.{kind}", SPEC, by=None, via="cli")
         assert report.errors == [], report.errors
         db.session.commit()
     assert counts(session) == (1, 3, 5)
@@ -50,6 +50,6 @@ def test_libreoffice_files_import_like_the_original(app, session, converted, kin
 def test_xls_reimport_updates_in_place(app, session, converted):
     with app.app_context():
         for _ in range(2):
-            report = import_findings(converted["xls"], "巡察反馈.xls", BatchSpec(SPEC.title, SourceKind.XUNCHA, SPEC.feedback_on), by=None)
+            report = import_findings(converted["xls"], "巡察反馈.xls", BatchSpec(SPEC.title, SourceKind.XUNCHA, SPEC.feedback_on), by=None, via="cli")
             db.session.commit()
     assert report.unchanged["measures"] == 5 and counts(session) == (1, 3, 5)

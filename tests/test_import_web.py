@@ -96,3 +96,53 @@ def test_the_standard_template_imports_cleanly(app, client, session, login_as):
     assert any("L2" in str(v.sqref) for v in sheet.data_validations.dataValidation)
     preview = upload(client, template.data, "模板.xlsx")
     assert preview.status_code == 200 and "将新建问题 1 个、措施 1 项" in preview.get_data(as_text=True)
+
+
+def test_every_door_records_its_import_and_any_can_be_undone(client, runner, session, login_as, make_user, tmp_path):
+    """The page, the API and the command line each write an import record (who, door, file,
+    SHA-256, counts); the page lists them all, and the page or the command line undoes them."""
+    import hashlib
+    import json
+
+    from rectify.api.tokens import create_token
+
+    data = ledgers.messy_ledger()
+    path = tmp_path / "命令行台账.xlsx"
+    path.write_bytes(data)
+    by_cli = runner.invoke(args=["findings", "import", str(path), "--batch", "命令行批次", "--json"])
+    assert by_cli.exit_code == 0, by_cli.output
+    assert json.loads(by_cli.stdout)["record"] is not None
+    supervisor = make_user(Role.SUPERVISOR, name="孙丽")
+    _, token = create_token(supervisor, "OA")
+    session.commit()
+    by_api = client.post("/api/v1/imports", headers={"Authorization": f"Bearer {token}"},
+                         data={"batch": "接口批次", "file": (io.BytesIO(data), "接口台账.xlsx")},
+                         content_type="multipart/form-data")
+    assert by_api.status_code == 200 and by_api.json["record"] is not None
+    login_as(Role.SUPERVISOR, name="周洁")
+    client.post("/imports/confirm", data=confirm_fields(upload(client, data, "网页台账.xlsx").get_data(as_text=True)))
+
+    session.expire_all()
+    records = {r.via: r for r in session.scalars(sa.select(ImportRecord))}
+    assert set(records) == {"cli", "api", "web"}
+    assert records["cli"].created_by is None and records["api"].created_by.name == "孙丽"
+    assert records["web"].created_by.name == "周洁"
+    for record in records.values():
+        assert record.sha256 == hashlib.sha256(data).hexdigest() and record.size == len(data)
+        assert record.measures == 5 and len(record.created_ids["measures"]) == 5, (record.via, record.problems)
+    page = client.get("/imports/").get_data(as_text=True)
+    page = page[page.index('id="import-records"'):]
+    for filename, door in (("命令行台账.xlsx", "经命令行"), ("接口台账.xlsx", "经接口"), ("网页台账.xlsx", "经网页")):
+        row = page[page.index(filename):]
+        assert door in row[:row.index("</tr>")]
+
+    assert client.post(f"/imports/{records['cli'].id}/undo").status_code == 302
+    undone = runner.invoke(args=["findings", "undo", str(records["api"].id)])
+    assert undone.exit_code == 0 and "删除新建措施 5 项" in undone.output
+    again = runner.invoke(args=["findings", "undo", str(records["api"].id)])
+    assert again.exit_code == 1 and "已撤销" in again.output
+    assert runner.invoke(args=["findings", "undo", "99999"]).exit_code == 1
+    history = runner.invoke(args=["findings", "history"]).output
+    assert "命令行台账.xlsx" in history and "经" not in history and "撤销" in history
+    session.expire_all()
+    assert count(session, Measure) == 5  # the page's import stays

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import uuid
-import zipfile
 from datetime import timedelta
 
 import pytest

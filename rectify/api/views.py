@@ -228,7 +228,7 @@ def imports():
         raise ApiError(400, "invalid_field", "file、kind（如“巡察”）或 feedback_date（YYYY-MM-DD）无效。") from None
     dry_run = request.form.get("dry_run", "false").lower() in ("1", "true", "yes")
     title = (request.form.get("batch") or filename.rsplit(".", 1)[0]).strip()
-    report = import_findings(upload.read(), filename, BatchSpec(title, kind, feedback_on), by=g.api_user)
+    report = import_findings(upload.read(), filename, BatchSpec(title, kind, feedback_on), by=g.api_user, via="api")
     if report.errors or dry_run:
         db.session.rollback()
         report.imported = False

@@ -1,29 +1,36 @@
 """Excel import of inspection findings: parse → validate everything → write once.
 
 ``import_findings`` reads the file, collects every error and warning with its sheet, row and
-column, and writes only when there is no error. The caller commits (or, for a dry run or a
-refusal, rolls back): nothing is ever half-imported.
+column, and writes only when there is no error — the findings and the import's record (who,
+when, which door, the file's SHA-256, the counts), whichever door it came through. The caller
+commits (or, for a preview, a dry run or a refusal, rolls back): nothing is ever half-imported.
+``undo_import`` takes an import back on the same terms for every door.
 """
+import hashlib
 from datetime import date
 from typing import Callable, Optional
 
 from flask import current_app
 
-from ..models import User
+from ..extensions import db
+from ..models import ImportRecord, User
 from ..timeutil import local_today
 from .parser import parse_workbook
 from .reader import check_file, read_sheets
 from .report import Finding, ImportRefused, Report
+from .undo import UndoRefused, undo_import
 from .writer import BatchSpec, find_batch, write
 
-__all__ = ["BatchSpec", "Report", "import_findings"]
+__all__ = ["BatchSpec", "ImportRefused", "Report", "UndoRefused", "import_findings", "undo_import"]
+DOORS = {"web": "网页", "api": "接口", "cli": "命令行"}
 
 
-def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User],
+def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User], via: str,
                     progress: Callable[[str], None] = lambda stage: None) -> Report:
-    """Parse and validate the workbook; when it has no error, write it (uncommitted).
+    """Parse and validate the workbook; when it has no error, write it and its record (uncommitted).
 
-    ``progress`` is told each stage as it starts (the CLI prints them; a page could stream them).
+    ``via`` names the door (web, api, cli). ``progress`` is told each stage as it starts (the CLI
+    prints them; a page could stream them).
     """
     report = Report(batch=spec.title)
     config = current_app.config
@@ -43,7 +50,14 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     if report.errors:
         return report
     progress(f"写入 {report.problems} 个问题、{report.measures} 项措施")
-    write(problems, spec, by, report)
+    batch = write(problems, spec, by, report)
+    record = ImportRecord(batch=batch, filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                          created_by=by, via=via, problems=report.problems, measures=report.measures,
+                          summary={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+                          created_ids=report.created_ids)
+    db.session.add(record)
+    db.session.flush()
+    report.record_id = record.id
     report.imported = True
     return report
 

@@ -38,6 +38,7 @@ class Report:
     measures: int = 0
     imported: bool = False
     created_ids: dict = field(default_factory=dict)
+    record_id: Optional[int] = None  # the import's record, once written
 
     def error(self, sheet, row_index, column_index, message):
         self.errors.append(_finding(sheet, row_index, column_index, message))
@@ -48,6 +49,7 @@ class Report:
     def as_json(self) -> dict:
         return {
             "batch": self.batch, "problems": self.problems, "measures": self.measures, "imported": self.imported,
+            "record": self.record_id if self.imported else None,
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "sheets": self.sheets,
             "warnings": [asdict(w) for w in self.warnings], "errors": [asdict(e) for e in self.errors],
         }

@@ -118,14 +118,17 @@ class ImportRecord(db.Model):
     size: Mapped[int]
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    via: Mapped[str] = mapped_column(sa.String(10), default="web")  # the door: web, api, cli
     problems: Mapped[int] = mapped_column(default=0)
     measures: Mapped[int] = mapped_column(default=0)
     summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # created / updated / unchanged
     created_ids: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # {"problems": [...], "measures": [...]}
     undone_at: Mapped[Optional[datetime]]
+    undone_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
 
     batch: Mapped["Batch"] = relationship()
-    created_by: Mapped[Optional[User]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+    undone_by: Mapped[Optional[User]] = relationship(foreign_keys=[undone_by_id])
 
 
 class Delivery(db.Model):
