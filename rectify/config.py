@@ -142,23 +142,30 @@ def _derive(app):
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
     if config["RECTIFY_SCHEDULER"] not in ("on", "off"):
         raise ConfigError(f"RECTIFY_SCHEDULER 应为 on 或 off，实际为 {config['RECTIFY_SCHEDULER']!r}")
-    try:
-        hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
-        assert 0 <= hour < 24 and 0 <= minute < 60
-    except (ValueError, AssertionError):
-        raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}") from None
-    try:
-        config["SEND_WINDOW"] = tuple(
-            tuple(int(part) for part in moment.split(":")) for moment in config["RECTIFY_SEND_HOURS"].split("-"))
-        assert len(config["SEND_WINDOW"]) == 2
-    except (ValueError, AssertionError):
-        raise ConfigError(f"RECTIFY_SEND_HOURS 应为 时:分-时:分，如 08:00-18:00，实际为 {config['RECTIFY_SEND_HOURS']!r}") from None
+    # Checks raise, never assert: ``python -O`` strips asserts, and a bad time must still stop the start.
+    if _clock_time(config["RECTIFY_REMIND_AT"]) is None:
+        raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}")
+    window = tuple(_clock_time(moment, day_end=True) for moment in str(config["RECTIFY_SEND_HOURS"]).split("-"))
+    if len(window) != 2 or None in window or window[0] >= window[1]:
+        raise ConfigError(f"RECTIFY_SEND_HOURS 应为 时:分-时:分（开始早于结束），如 08:00-18:00，实际为 {config['RECTIFY_SEND_HOURS']!r}")
+    config["SEND_WINDOW"] = window
     if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
         raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
     try:
         [int(day) for day in str(config["RECTIFY_REMIND_DUE_DAYS"]).replace("，", ",").split(",") if day.strip()]
     except ValueError:
         raise ConfigError(f"RECTIFY_REMIND_DUE_DAYS 应为逗号分隔的天数，如 7,3,1，实际为 {config['RECTIFY_REMIND_DUE_DAYS']!r}") from None
+
+
+def _clock_time(text, day_end: bool = False) -> tuple[int, int] | None:
+    """(hour, minute) of a local time written ``HH:MM`` (``24:00`` too if ``day_end``), or None."""
+    parts = [part.strip() for part in str(text).split(":")]
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 2 for part in parts):
+        return None
+    moment = (int(parts[0]), int(parts[1]))
+    if day_end and moment == (24, 0):
+        return moment
+    return moment if moment[0] < 24 and moment[1] < 60 else None
 
 
 def read_or_create_secret(path: Path) -> str:
