@@ -27,7 +27,8 @@ POSTGRES_URL = os.environ.get(
     "RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRED = {name.strip() for name in os.environ.get("RECTIFY_TEST_REQUIRE", "").split(",") if name.strip()}
-PASSWORD = "Zhenggai2023!"
+# Not "Zhenggai2023!" any more: the system's own name (整改) is among the words the password rule refuses.
+PASSWORD = "Qingshan-Lvshui7"
 
 
 def unavailable(service: str, reason) -> None:
