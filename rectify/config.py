@@ -9,6 +9,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .files import private_folder
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -121,8 +123,7 @@ def apply_environment(config, environ):
 
 def _derive(app):
     config = app.config
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_folder(app.instance_path)
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'rectify.db'}"
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
