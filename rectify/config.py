@@ -78,6 +78,13 @@ class Defaults:
     # Form messages come from WTForms' bundled Chinese catalogue (see forms.Form), not Babel.
     WTF_I18N_ENABLED = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The log file: its folder (empty: <instance>/logs; a relative path is taken from the instance
+    # folder), the least severe level kept (DEBUG, INFO, WARNING, ERROR), the size in megabytes at
+    # which it rolls over to rectify.log.1, and how many rolled-over files are kept.
+    RECTIFY_LOG_DIR = ""
+    RECTIFY_LOG_LEVEL = "INFO"
+    RECTIFY_LOG_MAX_MB = 10
+    RECTIFY_LOG_BACKUPS = 10
 
 
 # Settings that may come from the environment (all names in Defaults plus these aliases).
@@ -150,6 +157,13 @@ def _derive(app):
     if len(window) != 2 or None in window or window[0] >= window[1]:
         raise ConfigError(f"RECTIFY_SEND_HOURS 应为 时:分-时:分（开始早于结束），如 08:00-18:00，实际为 {config['RECTIFY_SEND_HOURS']!r}")
     config["SEND_WINDOW"] = window
+    config["LOG_FILE"] = instance / (config["RECTIFY_LOG_DIR"] or "logs") / "rectify.log"
+    config["RECTIFY_LOG_LEVEL"] = str(config["RECTIFY_LOG_LEVEL"]).strip().upper()
+    if config["RECTIFY_LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"RECTIFY_LOG_LEVEL 应为 DEBUG、INFO、WARNING 或 ERROR，实际为 {config['RECTIFY_LOG_LEVEL']!r}")
+    for key in ("RECTIFY_LOG_MAX_MB", "RECTIFY_LOG_BACKUPS"):  # 0 backups would mean: never roll over
+        if config[key] < 1:
+            raise ConfigError(f"{key} 至少为 1：{config[key]}")
     if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
         raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
     try:

@@ -69,6 +69,6 @@ def test_everything_written_under_the_instance_folder_is_private(app, client, se
     assert client.get("/broken").status_code == 500
 
     written = {path.relative_to(instance).parts[0] for path in instance.rglob("*") if path.is_file()}
-    assert {"rectify.db", "rectify.db-wal", "rectify.db-shm", "evidence", "ledgers", "uploads"} <= written
+    assert {"rectify.db", "rectify.db-wal", "rectify.db-shm", "evidence", "ledgers", "uploads", "logs"} <= written
     assert list((instance / "ledgers" / "users" / str(supervisor.id)).glob("*.xlsx"))
     assert exposed(instance) == []
