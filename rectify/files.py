@@ -28,8 +28,9 @@ def private_folder(path) -> Path:
             private_folder(path.parent)
         try:
             os.mkdir(path, FOLDER_MODE)
-        except FileExistsError:  # made by another thread or process meanwhile
-            pass
+        except FileExistsError:  # made by another thread or process meanwhile, or a file is in the way
+            if not path.is_dir():
+                raise
     return path
 
 
