@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from live_server import Browserless, LiveServer  # noqa: E402
 
 POSTGRES = os.environ.get("RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PASSWORD = "Bench2023pass"
+PASSWORD = "Yace.Mima-2023"
 
 
 def flask(env, *args):

@@ -11,3 +11,7 @@
 # RATELIMIT_STORAGE_URI = "memory://"
 # RECTIFY_PROXY_COUNT = 1
 # SESSION_COOKIE_SECURE = True
+# RECTIFY_LOG_DIR = "logs"  # relative to the instance folder, or an absolute path
+# RECTIFY_LOG_LEVEL = "INFO"
+# RECTIFY_LOG_MAX_MB = 10
+# RECTIFY_LOG_BACKUPS = 10

@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config
+from . import config, logs
 from .numbers import DATABASE_MAX
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -23,6 +23,7 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_DIR / "static"),
     )
     config.load(app, test_config)
+    logs.init_app(app)
     app.url_map.converters["int"] = DatabaseId
     _bind_extensions(app)
     _register_blueprints(app)

@@ -127,7 +127,7 @@ def _fields(form):
 def new_user():
     form = _user_form()
     if form.validate_on_submit():
-        password = generate_password()
+        password = generate_password(form.username.data.strip().lower())
         try:
             user = create_user(by=current_user, password=password, must_change=True, **_fields(form))
         except UserError as error:

@@ -14,6 +14,7 @@ from . import sessions, users_ops
 from .extensions import db, limiter, login_manager
 from .forms import EmptyForm, Form
 from .models import User
+from .passwords import password_problem
 from .permissions import PUBLIC_ENDPOINTS
 from .timeutil import utcnow
 
@@ -25,7 +26,6 @@ login_manager.login_message_category = "warning"
 
 LOGIN_FAILED = "用户名或密码错误。"
 ACCOUNT_DISABLED = "该账号已停用，请联系管理员。"
-MIN_PASSWORD_LENGTH = 8
 
 
 class LoginForm(Form):
@@ -33,24 +33,6 @@ class LoginForm(Form):
     password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
     remember = BooleanField("在本机保持登录")
     submit = SubmitField("登录")
-
-
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why a new password is not acceptable, or None when it is."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。"
-    kinds = sum(
-        [
-            any(ch.isalpha() for ch in password),
-            any(ch.isdigit() for ch in password),
-            any(not ch.isalnum() for ch in password),
-        ]
-    )
-    if kinds < 2:
-        return "密码需包含字母、数字、符号中的至少两类。"
-    if username and username.lower() in password.lower():
-        return "密码不能包含用户名。"
-    return None
 
 
 class ChangePasswordForm(Form):
@@ -67,7 +49,8 @@ class ChangePasswordForm(Form):
             raise ValidationError("当前密码不正确。")
 
     def validate_new(self, field):
-        problem = password_problem(field.data, current_user.username)
+        problem = password_problem(field.data, current_user.username,
+                                   (current_user.name, current_user.email, current_user.phone))
         if problem:
             raise ValidationError(problem)
         if field.data == self.current.data:

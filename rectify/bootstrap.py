@@ -25,7 +25,7 @@ def ensure_admin() -> Optional[tuple[str, str]]:
     while db.session.scalar(select(User.id).where(User.username == username)) is not None:
         suffix += 1
         username = f"admin{suffix}"
-    password = generate_password()
+    password = generate_password(username)
     create_user(username=username, name="系统管理员", password=password, role=Role.ADMIN, must_change=True)
     db.session.commit()
     return username, password

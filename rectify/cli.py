@@ -25,9 +25,11 @@ def register(app):
 
 
 def _check_password(ctx, param, value):
-    from .auth import password_problem
+    from .passwords import password_problem
 
-    problem = password_problem(value, ctx.params.get("username", ""))
+    # Options given before --password are known here; create_user checks the rest.
+    personal = (ctx.params.get("name"), ctx.params.get("email"), ctx.params.get("phone"))
+    problem = password_problem(value, ctx.params.get("username", ""), personal)
     if problem:
         raise click.BadParameter(problem)
     return value

@@ -9,6 +9,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .files import private_folder
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -79,6 +81,13 @@ class Defaults:
     # Form messages come from WTForms' bundled Chinese catalogue (see forms.Form), not Babel.
     WTF_I18N_ENABLED = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The log file: its folder (empty: <instance>/logs; a relative path is taken from the instance
+    # folder), the least severe level kept (DEBUG, INFO, WARNING, ERROR), the size in megabytes at
+    # which it rolls over to rectify.log.1, and how many rolled-over files are kept.
+    RECTIFY_LOG_DIR = ""
+    RECTIFY_LOG_LEVEL = "INFO"
+    RECTIFY_LOG_MAX_MB = 10
+    RECTIFY_LOG_BACKUPS = 10
 
 
 # Settings that may come from the environment (all names in Defaults plus these aliases).
@@ -124,8 +133,7 @@ def apply_environment(config, environ):
 
 def _derive(app):
     config = app.config
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_folder(app.instance_path)
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'rectify.db'}"
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -147,23 +155,37 @@ def _derive(app):
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
     if config["RECTIFY_SCHEDULER"] not in ("on", "off"):
         raise ConfigError(f"RECTIFY_SCHEDULER 应为 on 或 off，实际为 {config['RECTIFY_SCHEDULER']!r}")
-    try:
-        hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
-        assert 0 <= hour < 24 and 0 <= minute < 60
-    except (ValueError, AssertionError):
-        raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}") from None
-    try:
-        config["SEND_WINDOW"] = tuple(
-            tuple(int(part) for part in moment.split(":")) for moment in config["RECTIFY_SEND_HOURS"].split("-"))
-        assert len(config["SEND_WINDOW"]) == 2
-    except (ValueError, AssertionError):
-        raise ConfigError(f"RECTIFY_SEND_HOURS 应为 时:分-时:分，如 08:00-18:00，实际为 {config['RECTIFY_SEND_HOURS']!r}") from None
+    # Checks raise, never assert: ``python -O`` strips asserts, and a bad time must still stop the start.
+    if _clock_time(config["RECTIFY_REMIND_AT"]) is None:
+        raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}")
+    window = tuple(_clock_time(moment, day_end=True) for moment in str(config["RECTIFY_SEND_HOURS"]).split("-"))
+    if len(window) != 2 or None in window or window[0] >= window[1]:
+        raise ConfigError(f"RECTIFY_SEND_HOURS 应为 时:分-时:分（开始早于结束），如 08:00-18:00，实际为 {config['RECTIFY_SEND_HOURS']!r}")
+    config["SEND_WINDOW"] = window
+    config["LOG_FILE"] = instance / (config["RECTIFY_LOG_DIR"] or "logs") / "rectify.log"
+    config["RECTIFY_LOG_LEVEL"] = str(config["RECTIFY_LOG_LEVEL"]).strip().upper()
+    if config["RECTIFY_LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"RECTIFY_LOG_LEVEL 应为 DEBUG、INFO、WARNING 或 ERROR，实际为 {config['RECTIFY_LOG_LEVEL']!r}")
+    for key in ("RECTIFY_LOG_MAX_MB", "RECTIFY_LOG_BACKUPS"):  # 0 backups would mean: never roll over
+        if config[key] < 1:
+            raise ConfigError(f"{key} 至少为 1：{config[key]}")
     if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
         raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
     try:
         [int(day) for day in str(config["RECTIFY_REMIND_DUE_DAYS"]).replace("，", ",").split(",") if day.strip()]
     except ValueError:
         raise ConfigError(f"RECTIFY_REMIND_DUE_DAYS 应为逗号分隔的天数，如 7,3,1，实际为 {config['RECTIFY_REMIND_DUE_DAYS']!r}") from None
+
+
+def _clock_time(text, day_end: bool = False) -> tuple[int, int] | None:
+    """(hour, minute) of a local time written ``HH:MM`` (``24:00`` too if ``day_end``), or None."""
+    parts = [part.strip() for part in str(text).split(":")]
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 2 for part in parts):
+        return None
+    moment = (int(parts[0]), int(parts[1]))
+    if day_end and moment == (24, 0):
+        return moment
+    return moment if moment[0] < 24 and moment[1] < 60 else None
 
 
 def read_or_create_secret(path: Path) -> str:

@@ -49,7 +49,7 @@ def load_demo(today: Optional[date] = None) -> str:
         p["name"]: Person(name=p["name"], department=units[p["department"]]) for p in data["people"]
     }
     db.session.add_all(people.values())
-    password = generate_password()
+    password = generate_password(*(spec["username"] for spec in data["users"]))
     for spec in data["users"]:
         user = create_user(
             username=spec["username"],

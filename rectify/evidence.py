@@ -15,6 +15,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from .files import private_folder
+
 CHUNK = 1024 * 1024
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -104,9 +106,8 @@ def store(stream, raw_filename: str | None) -> StoredFile:
         raise EvidenceError(f"“{filename}”的文件类型不在允许范围内（允许：{ALLOWED_TEXT}）。")
     content_type, matches = ALLOWED[extension]
     limit_mb = current_app.config["RECTIFY_EVIDENCE_MAX_MB"]
-    (storage_dir() / "tmp").mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    fd, temp_name = tempfile.mkstemp(dir=storage_dir() / "tmp")
+    fd, temp_name = tempfile.mkstemp(dir=private_folder(storage_dir() / "tmp"))  # mkstemp: mode 0o600
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -122,7 +123,7 @@ def store(stream, raw_filename: str | None) -> StoredFile:
             raise EvidenceError(f"“{filename}”的内容与扩展名 .{extension} 不符，可能已损坏或被改名。")
         sha256 = digest.hexdigest()
         target = path_for(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
         if target.exists():
             temp.unlink()
         else:

@@ -1,4 +1,5 @@
 """Extension objects, created unbound and bound to an app in the factory."""
+import os
 import sqlite3
 
 from flask_limiter import Limiter
@@ -10,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .files import create_private_file
 
 # Named constraints let Alembic alter them, on SQLite too (batch mode).
 NAMING_CONVENTION = {
@@ -30,6 +33,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_private_file(dialect, _record, cargs, _cparams):
+    """SQLite: create the database file 0o600 before SQLite does; its -wal and -shm take that mode."""
+    if dialect.name == "sqlite" and cargs and isinstance(cargs[0], str):
+        name = cargs[0]
+        if name and name != ":memory:" and not name.startswith("file:") and os.path.isdir(os.path.dirname(name) or "."):
+            create_private_file(name)
 
 
 @event.listens_for(Engine, "connect")

@@ -5,13 +5,13 @@ from pathlib import Path
 
 from flask import abort, current_app
 
+from .files import private_folder, write_private_bytes
+
 KEEP_HOURS = 24
 
 
 def folder() -> Path:
-    path = Path(current_app.instance_path) / "uploads" / "pending"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(current_app.instance_path) / "uploads" / "pending")
 
 
 def keep(data: bytes) -> str:
@@ -21,7 +21,7 @@ def keep(data: bytes) -> str:
         if old.stat().st_mtime < limit:
             old.unlink(missing_ok=True)
     token = secrets.token_hex(16)
-    (folder() / token).write_bytes(data)
+    write_private_bytes(folder() / token, data)
     return token
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from . import audit
 from .extensions import db
 from .models import Department, Role, User
+from .passwords import password_problem
 from .sessions import end_credentials
 
 AUDITED_FIELDS = ["username", "name", "department", "role", "email", "phone", "is_active"]
@@ -19,11 +20,12 @@ class UserError(ValueError):
     """A user change that breaks a rule; the message is for the person who asked."""
 
 
-def generate_password(length: int = 12) -> str:
-    """A random temporary password with letters and digits."""
+def generate_password(*usernames: str, length: int = 12) -> str:
+    """A random temporary password of letters and digits that the password rule accepts for
+    each of ``usernames`` (random letters rarely spell anything, but "rarely" is not "never")."""
     while True:
         password = "".join(secrets.choice(_ALPHABET) for _ in range(length))
-        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+        if all(password_problem(password, username) is None for username in usernames or ("",)):
             return password
 
 
@@ -53,6 +55,9 @@ def create_user(
     must_change: bool = False,
 ) -> User:
     username = username.strip().lower()
+    problem = password_problem(password, username, (name, email, phone))
+    if problem:
+        raise UserError(problem)
     _check_username_free(username)
     user = User(
         username=username,
@@ -101,7 +106,7 @@ def reset_password(user: User, *, by: Optional[User], now: datetime) -> str:
     """Give ``user`` a new temporary password, to be changed at next login; returns it.
 
     Every sign-in of the user ends and their API tokens are revoked."""
-    password = generate_password()
+    password = generate_password(user.username)
     user.set_password(password)
     user.must_change_password = True
     end_credentials(user, now)

@@ -2,6 +2,7 @@ import re
 
 import sqlalchemy as sa
 
+from rectify.passwords import password_problem
 from rectify.models import AuditLog, Department, Role, User
 
 
@@ -23,6 +24,7 @@ def test_admin_creates_a_user_who_must_change_the_password(app, client, session,
     )
     assert response.status_code == 200
     password = _temporary_password(response)
+    assert password_problem(password, "wugang") is None
     session.expire_all()
     user = session.scalar(sa.select(User).where(User.username == "wugang"))
     assert (user.name, user.role, user.department.name) == ("吴刚", Role.OWNER, "招商服务局")
@@ -97,6 +99,7 @@ def test_reset_password_gives_a_new_temporary_password(app, client, session, log
     response = client.post(f"/admin/users/{user.id}/reset-password")
     assert response.status_code == 200
     password = _temporary_password(response)
+    assert password_problem(password, user.username) is None
     browser = app.test_client()
     assert browser.post("/login", data={"username": user.username, "password": password}).status_code == 302
     assert browser.get("/").location == "/account/password"

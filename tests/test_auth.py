@@ -4,6 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from rectify.models import AuditLog, Role, User
+from rectify.passwords import password_problem
+from rectify.users_ops import generate_password
 
 from conftest import PASSWORD
 
@@ -242,3 +244,54 @@ def test_forms_need_their_csrf_token(client, make_user):
     # Logging out needs the token too, so another site cannot sign a user out.
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("password1", "该密码过于常见"),
+        ("12345678a", "该密码过于常见"),
+        ("qwerty123", "该密码过于常见"),
+        ("Aa123456", "该密码过于常见"),
+        ("woaini1314", "容易被猜中"),
+        ("P@ssw0rd", "与常见密码相似"),
+        ("aaaaaaaa1", "密码由重复字符组成"),
+        ("zxcvbnm,./1", "键盘上相邻的按键"),
+        ("wsxcde34", "键盘上相邻的按键"),
+        ("abcdefg123", "连续的字母或数字"),
+        ("19880808a", "以日期为主"),
+        (" abc12345 ", "不能以空格开头或结尾"),
+        ("Xinmima2024 ", "不能以空格开头或结尾"),
+        ("Zhenggai2023!", "本系统的名称"),
+        ("Rectify2024!", "本系统的名称"),
+        ("wugang-2024", "不能包含用户名"),
+        ("Wg.13955501234", "手机号码"),
+        ("Gang.wu2024!", "电子邮箱"),
+        ("abcdefghij", "至少两类"),
+        ("Ab1" + "x" * 126, "不能超过 128 位"),
+    ],
+)
+def test_guessable_passwords_are_refused_with_the_reason(password, reason):
+    problem = password_problem(password, "wugang", ("吴刚", "gang.wu@example.gov.cn", "13955501234"))
+    assert problem is not None and reason in problem
+
+
+@pytest.mark.parametrize("password", ["Xinmima2024", "Qingshan-Lvshui7", "correct horse battery staple", "Hongqi#1921abc"])
+def test_strong_passwords_pass(password):
+    assert password_problem(password, "wugang", ("吴刚", "gang.wu@example.gov.cn", "13812345678")) is None
+
+
+def test_generated_temporary_passwords_always_pass():
+    for _ in range(200):
+        assert password_problem(generate_password("admin"), "admin") is None
+
+
+@pytest.mark.parametrize("new, reason", [("password1", "该密码过于常见"), ("aaaaaaaa1", "重复字符"),
+                                         (" Xinmima2024", "空格"), ("Zj.13955501234", "个人信息")])
+def test_changing_to_a_guessable_password_is_refused(client, session, login_as, new, reason):
+    user = login_as(Role.OWNER, name="周洁", phone="13955501234")
+    response = client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 400
+    assert reason in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, user.id).check_password(PASSWORD)

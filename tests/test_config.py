@@ -1,8 +1,12 @@
 """Settings: defaults, then instance/config.py, then the environment."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 from rectify import create_app
-from rectify.config import ConfigError
+from rectify.config import PROJECT_DIR, ConfigError
 
 
 @pytest.fixture
@@ -71,3 +75,55 @@ def test_empty_secret_file_is_an_error(tmp_path, clean_env):
 def test_request_size_limit_follows_the_setting(tmp_path, clean_env):
     app = create_app({"RECTIFY_INSTANCE": str(tmp_path), "RECTIFY_MAX_REQUEST_MB": 2})
     assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
+
+
+BAD_TIMES = [
+    ("RECTIFY_REMIND_AT", "25:00"),
+    ("RECTIFY_REMIND_AT", "8.30"),
+    ("RECTIFY_REMIND_AT", "08:30:00"),
+    ("RECTIFY_SEND_HOURS", "08:00"),
+    ("RECTIFY_SEND_HOURS", "08:00-18:00-20:00"),
+    ("RECTIFY_SEND_HOURS", "18:00-08:00"),
+    ("RECTIFY_SEND_HOURS", "08:00-18:75"),
+]
+
+
+@pytest.mark.parametrize("name, value", BAD_TIMES)
+def test_bad_times_are_refused(tmp_path, clean_env, name, value):
+    clean_env.setenv("RECTIFY_INSTANCE", str(tmp_path))
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        create_app()
+
+
+@pytest.mark.parametrize("value, window", [("08:00-18:00", ((8, 0), (18, 0))), ("00:00-24:00", ((0, 0), (24, 0))),
+                                           (" 7:30 - 19:05 ", ((7, 30), (19, 5)))])
+def test_send_hours_are_read(tmp_path, clean_env, value, window):
+    app = create_app({"RECTIFY_INSTANCE": str(tmp_path), "RECTIFY_SEND_HOURS": value})
+    assert app.config["SEND_WINDOW"] == window
+
+
+def test_bad_times_are_refused_under_python_optimised(tmp_path, clean_env):
+    """``python -O`` strips assert statements: the checks must not be asserts."""
+    script = "\n".join([
+        "import os, sys",
+        "from rectify import create_app",
+        "from rectify.config import ConfigError",
+        "assert not __debug__, 'not optimised'",
+        "for name, value in " + repr(BAD_TIMES) + ":",
+        "    os.environ[name] = value",
+        "    try:",
+        "        create_app()",
+        "    except ConfigError:",
+        "        print('refused', name, value)",
+        "    else:",
+        "        print('accepted', name, value)",
+        "    del os.environ[name]",
+    ])
+    env = {**os.environ, "RECTIFY_INSTANCE": str(tmp_path)}
+    env.pop("RECTIFY_REMIND_AT", None)
+    env.pop("RECTIFY_SEND_HOURS", None)
+    result = subprocess.run([sys.executable, "-O", "-c", script], cwd=PROJECT_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"refused {name} {value}" for name, value in BAD_TIMES]

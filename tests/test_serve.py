@@ -1,4 +1,5 @@
 """`python app.py` as a newcomer runs it: migrate, create the admin, serve, on SQLite and PostgreSQL."""
+import os
 import re
 
 import pytest
@@ -48,3 +49,6 @@ def test_first_start_creates_an_admin_who_logs_in_with_the_printed_password(tmp_
     if database_url is None:
         assert (tmp_path / "instance" / "rectify.db").exists()
         assert (tmp_path / "instance" / "secret_key").exists()
+    if os.name != "nt":  # only the owner may read what the server wrote (see test_instance_files.py)
+        exposed = [p.name for p in [tmp_path / "instance", *(tmp_path / "instance").rglob("*")] if p.stat().st_mode & 0o077]
+        assert exposed == []

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from flask import current_app
 
 from ..extensions import db
+from ..files import create_private_file, private_folder
 from ..filters import MeasureFilters
 from ..models import Batch, Department, User
 from ..timeutil import local_today
@@ -51,8 +52,10 @@ def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_o
     rows = ledger_rows(filters.select(user, as_of, soon), as_of, soon)
     if progress is not None:
         rows = _counted(rows, progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(out.parent)
     partial = out.with_name(out.name + ".part")
+    partial.unlink(missing_ok=True)  # left by a stopped process, perhaps with another mode
+    create_private_file(partial)  # XlsxWriter then writes into it, keeping its mode
     with _fewer_full_collections():
         summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user),
                                as_of=as_of)
