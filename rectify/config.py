@@ -52,6 +52,11 @@ class Defaults:
     # Messages leave only within these local hours; outside them they wait in the outbox.
     RECTIFY_SEND_HOURS = "08:00-18:00"
     RECTIFY_SCHEDULER = "on"
+    # The daily backup (local time, or "off"), how many backups to keep, and where; an empty
+    # folder means <instance>/backups, a relative one is taken from the instance folder.
+    RECTIFY_BACKUP_AT = "02:30"
+    RECTIFY_BACKUP_KEEP = 7
+    RECTIFY_BACKUP_DIR = ""
     # The address people use to reach Rectify, for links in e-mails.
     RECTIFY_BASE_URL = "http://127.0.0.1:5000"
     # E-mail (SMTP); no SMTP_HOST means in-app notices only. SMTP_TLS: none, starttls or ssl.
@@ -147,6 +152,14 @@ def _derive(app):
         assert 0 <= hour < 24 and 0 <= minute < 60
     except (ValueError, AssertionError):
         raise ConfigError(f"RECTIFY_REMIND_AT 应为 时:分，如 08:30，实际为 {config['RECTIFY_REMIND_AT']!r}") from None
+    if config["RECTIFY_BACKUP_AT"] != "off":
+        try:
+            hour, minute = (int(part) for part in config["RECTIFY_BACKUP_AT"].split(":"))
+            assert 0 <= hour < 24 and 0 <= minute < 60
+        except (ValueError, AssertionError):
+            raise ConfigError(f"RECTIFY_BACKUP_AT 应为 时:分（如 02:30）或 off，实际为 {config['RECTIFY_BACKUP_AT']!r}") from None
+    if config["RECTIFY_BACKUP_KEEP"] < 1:
+        raise ConfigError(f"RECTIFY_BACKUP_KEEP 应为不小于 1 的整数，实际为 {config['RECTIFY_BACKUP_KEEP']}")
     try:
         config["SEND_WINDOW"] = tuple(
             tuple(int(part) for part in moment.split(":")) for moment in config["RECTIFY_SEND_HOURS"].split("-"))
