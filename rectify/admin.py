@@ -242,12 +242,16 @@ def jobs():
     """定时任务: each job's last runs and next run; run one now."""
     from flask import current_app
 
+    from . import backup
     from .models import JobRun
     from .scheduler import JOBS, next_runs
 
     runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(30)).all()
+    # Backups are listed, never served: they hold every password hash.
     return render_template("admin/jobs.html", jobs=JOBS, runs=runs, next_runs=next_runs(current_app),
-                           form=EmptyForm(), scheduler=current_app.config["RECTIFY_SCHEDULER"])
+                           form=EmptyForm(), scheduler=current_app.config["RECTIFY_SCHEDULER"],
+                           backups=backup.listing(), backup_folder=backup.folder(),
+                           backup_keep=current_app.config["RECTIFY_BACKUP_KEEP"])
 
 
 @bp.route("/jobs/<name>/run", methods=["POST"])
@@ -255,6 +259,7 @@ def run_job_now(name):
     """Run a job at once in this process. Jobs are idempotent: reminders already sent are not resent."""
     from flask import current_app
 
+    from .backup import BackupError
     from .models import JobRun
     from .scheduler import JOBS
     from .timeutil import utcnow
@@ -265,7 +270,15 @@ def run_job_now(name):
     run = JobRun(job=name)
     db.session.add(run)
     db.session.commit()
-    summary = JOBS[name][1](current_app._get_current_object())
+    try:
+        summary = JOBS[name][1](current_app._get_current_object())
+    except BackupError as error:  # pg_dump missing, disk full: said on the page, recorded as the scheduler would
+        db.session.rollback()
+        run = db.session.merge(run)
+        run.ok, run.finished_at, run.summary = False, utcnow(), {"error": str(error)[:500]}
+        db.session.commit()
+        flash(f"“{JOBS[name][0]}”失败：{error}", "danger")
+        return redirect(url_for("admin.jobs"))
     run = db.session.merge(run)
     run.ok, run.finished_at, run.summary = True, utcnow(), summary
     db.session.commit()

@@ -240,7 +240,8 @@ def run_scheduler_command():
 
     app = current_app._get_current_object()
     scheduler = build(app, blocking=True)
-    click.echo(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒，每 10 分钟重试未发出的邮件（按 Ctrl+C 停止）。")
+    backup = "" if app.config["RECTIFY_BACKUP_AT"] == "off" else f"，每日 {app.config['RECTIFY_BACKUP_AT']} 备份"
+    click.echo(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒{backup}，每 10 分钟重试未发出的邮件（按 Ctrl+C 停止）。")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
@@ -291,7 +292,6 @@ def backup_command(out, as_json):
 def restore_command(file, force, as_json):
     """从备份文件 FILE 恢复到本实例（应为空实例；恢复前请停止 Rectify 服务）。"""
     import json
-
     from datetime import datetime
 
     from .backup import BackupError, restore_backup

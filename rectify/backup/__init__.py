@@ -56,6 +56,13 @@ def make_backup(out: Path, now: datetime) -> dict:
     kind = db.engine.dialect.name
     if kind not in archive.DATABASE_MEMBERS:
         raise BackupError(f"不支持备份 {kind} 数据库。")
+    try:
+        return _write_backup(out, now, kind, started)
+    except OSError as error:  # a full disk, a folder that cannot be written
+        raise BackupError(f"无法写入备份文件 {out}：{error.strerror or error}") from None
+
+
+def _write_backup(out: Path, now: datetime, kind: str, started: float) -> dict:
     member = archive.DATABASE_MEMBERS[kind]
     out.parent.mkdir(parents=True, exist_ok=True)
     schema = None

@@ -93,27 +93,41 @@ def safe_member(name: str) -> bool:
 
 def open_backup(path: Path) -> tuple[zipfile.ZipFile, dict]:
     """Open a backup and read its manifest; refuse anything else before a byte is restored."""
-    refused = f"“{path.name}”不是 Rectify 备份文件（应为 flask --app app backup 生成的文件）。"
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise BackupError(refused) from None
+        with path.open("rb") as handle:
+            if handle.read(4) == b"PK\x03\x04":  # a ZIP cut short: its directory is at the end
+                raise BackupError(f"备份文件“{path.name}”已损坏或不完整，无法读取。") from None
+        raise _not_a_backup(path.name) from None
+    try:
+        return archive, _manifest(archive, path.name)
+    except BaseException:
+        archive.close()
+        raise
+
+
+def _not_a_backup(name: str) -> BackupError:
+    return BackupError(f"“{name}”不是 Rectify 备份文件（应为 flask --app app backup 生成的文件）。")
+
+
+def _manifest(archive: zipfile.ZipFile, name: str) -> dict:
     try:
         manifest = json.loads(archive.read(MANIFEST))
     except KeyError:
-        raise BackupError(refused) from None
+        raise _not_a_backup(name) from None
     except (zipfile.BadZipFile, zlib.error, ValueError):
-        raise BackupError(f"备份文件“{path.name}”已损坏：清单无法读取。") from None
+        raise BackupError(f"备份文件“{name}”已损坏：清单无法读取。") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(refused)
+        raise _not_a_backup(name)
     if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
-        raise BackupError(f"备份文件“{path.name}”的格式（第 {manifest.get('version')} 版）比本程序新，请先升级 Rectify 再恢复。")
+        raise BackupError(f"备份文件“{name}”的格式（第 {manifest.get('version')} 版）比本程序新，请先升级 Rectify 再恢复。")
     files, tables = manifest.get("files"), manifest.get("tables")
     if (manifest.get("database") not in DATABASE_MEMBERS or not isinstance(files, dict) or not isinstance(tables, dict)
             or DATABASE_MEMBERS[manifest["database"]] not in files
             or not all(isinstance(entry, dict) and isinstance(entry.get("sha256"), str) for entry in files.values())):
-        raise BackupError(f"备份文件“{path.name}”已损坏：清单不完整。")
-    return archive, manifest
+        raise BackupError(f"备份文件“{name}”已损坏：清单不完整。")
+    return manifest
 
 
 def verify(archive: zipfile.ZipFile, manifest: dict, name: str) -> None:
