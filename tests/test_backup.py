@@ -396,3 +396,19 @@ def test_the_backup_time_is_a_setting(app):
 def test_bad_backup_settings_stop_the_start(tmp_path, setting, value, message):
     with pytest.raises(ConfigError, match=message):
         create_app({"RECTIFY_INSTANCE": str(tmp_path), "SECRET_KEY": "x", setting: value})
+
+
+def test_a_postgresql_restore_that_fails_midway_changes_nothing(app, filled, target, tmp_path):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return  # SQLite's restore is one backup-API step
+        make_backup(tmp_path / "b.zip", NOW)
+    with target.app_context():
+        with db.engine.begin() as connection:  # something of another program's, in the way
+            connection.execute(sa.text("CREATE SEQUENCE batch_id_seq"))
+            connection.execute(sa.text("CREATE TABLE their_notes (note text)"))
+        with pytest.raises(BackupError, match='数据库未做任何更改：.*relation "batch_id_seq" already exists'):
+            restore_backup(tmp_path / "b.zip", NOW)
+        assert sorted(sa.inspect(db.engine).get_table_names()) == ["their_notes"]
+        db.engine.dispose()
+    assert instance_files(target, "evidence") == {} and instance_files(target, "ledgers") == {}

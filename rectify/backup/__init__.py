@@ -90,8 +90,8 @@ def _add_files(writer: archive.Writer, name: str, wanted) -> int:
     added = 0
     for path in sorted(root.rglob("*")) if root.is_dir() else ():
         member = path.relative_to(instance()).as_posix()
-        if path.is_symlink() or not path.is_file() or not wanted(member):
-            continue
+        if path.is_symlink() or not path.is_file() or not wanted(member) or not archive.safe_member(member):
+            continue  # a restore would refuse a name it does not know
         try:
             handle = path.open("rb")
         except FileNotFoundError:  # a ledger deleted meanwhile

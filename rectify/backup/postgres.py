@@ -45,10 +45,14 @@ def _connection(url: sa.URL) -> tuple[str, dict]:
     return make_conninfo(**{key: value for key, value in params.items() if value is not None}), environment
 
 
-def _failed(tool: str, process: subprocess.Popen, errors) -> BackupError:
+def _failed(tool: str, process: subprocess.Popen, errors, outcome: str = "") -> BackupError:
+    """The tool's own error lines (or its last words), and the version rule when they name versions."""
     errors.seek(0)
-    message = errors.read().decode("utf-8", "replace").strip()[-800:]
-    return BackupError(f"{tool} 执行失败（退出码 {process.returncode}）：{message or '无输出'}。注意：{VERSION_NOTE}。")
+    lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    said = [line for line in lines if re.search(r"\b(ERROR|FATAL|error):", line)] or lines[-3:]
+    message = "\n".join(said)[-800:] or "无输出"
+    note = f"。注意：{VERSION_NOTE}" if "version" in message else ""
+    return BackupError(f"{tool} 执行失败（退出码 {process.returncode}）{outcome}：{message}{note}")
 
 
 def current_schema(connection) -> str:
@@ -81,7 +85,7 @@ def dump(engine: sa.Engine, sink: Callable[[Iterable[bytes]], None]) -> tuple[st
         quoted = '"' + schema.replace('"', '""') + '"'  # a pattern matching this one name exactly
         with tempfile.TemporaryFile() as errors:
             process = subprocess.Popen(
-                [pg_dump, "--format=custom", f"--schema={quoted}", "--no-owner", "--no-privileges",
+                [pg_dump, "--format=custom", f"--schema={quoted}", "--no-privileges",
                  f"--snapshot={snapshot}", f"--dbname={conninfo}"],
                 stdout=subprocess.PIPE, stderr=errors, env=environment)
             try:
@@ -114,17 +118,18 @@ def restore(engine: sa.Engine, archive_file: Path, source_schema: str, tables: I
     engine.dispose()
     quote = engine.dialect.identifier_preparer.quote
     target = '"' + schema.replace('"', '""') + '"'
-    prelude = (f"DROP TABLE IF EXISTS {', '.join(f'{target}.{quote(table)}' for table in sorted(tables))} CASCADE;\n"
+    prelude = ("SET client_min_messages = warning;\n"
+               f"DROP TABLE IF EXISTS {', '.join(f'{target}.{quote(table)}' for table in sorted(tables))} CASCADE;\n"
                + "".join(f"DROP FUNCTION IF EXISTS {target}.{function} CASCADE;\n" for function in FUNCTIONS))
     with tempfile.TemporaryDirectory(prefix="rectify-restore-") as folder, \
             tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
         listing = subprocess.run([pg_restore, "--list", str(archive_file)], capture_output=True, env=environment)
         if listing.returncode != 0:
             raise BackupError(f"pg_restore 无法读取备份中的数据库：{listing.stderr.decode('utf-8', 'replace')[-800:]}")
-        # Everything but the schema itself, which exists (it is the one configured).
+        # Everything but the schema and its comment: it exists (it is the one configured), maybe not ours.
         entries = Path(folder) / "entries.list"
         entries.write_bytes(b"".join(line for line in listing.stdout.splitlines(keepends=True)
-                                     if not re.match(rb"^\d+; \d+ \d+ SCHEMA ", line)))
+                                     if not re.match(rb"^\d+; \d+ \d+ (SCHEMA - |COMMENT - SCHEMA )", line)))
         reader = subprocess.Popen([pg_restore, "--no-owner", "--no-privileges", f"--use-list={entries}", "--file=-",
                                    str(archive_file)], stdout=subprocess.PIPE, stderr=restore_errors, env=environment)
         writer = subprocess.Popen([psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
@@ -147,10 +152,11 @@ def restore(engine: sa.Engine, archive_file: Path, source_schema: str, tables: I
             else:
                 writer.kill()
             writer.wait()
+        unchanged = "，数据库未做任何更改"  # psql ran it all in one transaction, not committed
         if reader.returncode != 0 and not psql_stopped:
-            raise _failed("pg_restore", reader, restore_errors)
+            raise _failed("pg_restore", reader, restore_errors, unchanged)
         if writer.returncode != 0 or psql_stopped:
-            raise _failed("psql", writer, psql_errors)
+            raise _failed("psql", writer, psql_errors, unchanged)
 
 
 def _pipe(sql, psql, prelude: bytes, rename: Callable[[bytes], bytes]) -> None:
