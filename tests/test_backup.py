@@ -56,6 +56,12 @@ def _close(other):
 
 
 @pytest.fixture
+def app_config():
+    """Every test here: two daily backups kept, in <instance>/saved."""
+    return {"RECTIFY_BACKUP_KEEP": 2, "RECTIFY_BACKUP_DIR": "saved"}
+
+
+@pytest.fixture
 def target(app, tmp_path):
     with empty_instance(app, tmp_path / "target") as other:
         yield other
@@ -245,6 +251,22 @@ def test_a_tampered_or_cut_backup_is_refused_and_nothing_changes(app, filled, ta
     _untouched(target)
 
 
+def test_a_postgresql_restore_that_fails_midway_changes_nothing(app, filled, target, tmp_path):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return  # SQLite's restore is one backup-API step
+        make_backup(tmp_path / "b.zip", NOW)
+    with target.app_context():
+        with db.engine.begin() as connection:  # something of another program's, in the way
+            connection.execute(sa.text("CREATE SEQUENCE batch_id_seq"))
+            connection.execute(sa.text("CREATE TABLE their_notes (note text)"))
+        with pytest.raises(BackupError, match='数据库未做任何更改：.*relation "batch_id_seq" already exists'):
+            restore_backup(tmp_path / "b.zip", NOW)
+        assert sorted(sa.inspect(db.engine).get_table_names()) == ["their_notes"]
+        db.engine.dispose()
+    assert instance_files(target, "evidence") == {} and instance_files(target, "ledgers") == {}
+
+
 def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(app, target, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("整改台账", encoding="utf-8")
@@ -332,11 +354,6 @@ def test_without_pg_dump_the_backup_says_so_and_leaves_no_file(app, monkeypatch,
     assert list((tmp_path / "out").iterdir()) == []
 
 
-@pytest.fixture
-def app_config():
-    return {"RECTIFY_BACKUP_KEEP": 2, "RECTIFY_BACKUP_DIR": "saved"}
-
-
 def test_the_daily_backup_keeps_the_newest_and_is_recorded(app, session, tmp_path):
     saved = Path(app.instance_path) / "saved"
     saved.mkdir()
@@ -397,18 +414,3 @@ def test_bad_backup_settings_stop_the_start(tmp_path, setting, value, message):
     with pytest.raises(ConfigError, match=message):
         create_app({"RECTIFY_INSTANCE": str(tmp_path), "SECRET_KEY": "x", setting: value})
 
-
-def test_a_postgresql_restore_that_fails_midway_changes_nothing(app, filled, target, tmp_path):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            return  # SQLite's restore is one backup-API step
-        make_backup(tmp_path / "b.zip", NOW)
-    with target.app_context():
-        with db.engine.begin() as connection:  # something of another program's, in the way
-            connection.execute(sa.text("CREATE SEQUENCE batch_id_seq"))
-            connection.execute(sa.text("CREATE TABLE their_notes (note text)"))
-        with pytest.raises(BackupError, match='数据库未做任何更改：.*relation "batch_id_seq" already exists'):
-            restore_backup(tmp_path / "b.zip", NOW)
-        assert sorted(sa.inspect(db.engine).get_table_names()) == ["their_notes"]
-        db.engine.dispose()
-    assert instance_files(target, "evidence") == {} and instance_files(target, "ledgers") == {}
