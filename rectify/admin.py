@@ -243,12 +243,16 @@ def jobs():
     """定时任务: each job's last runs and next run; run one now."""
     from flask import current_app
 
+    from . import backup
     from .models import JobRun
     from .scheduler import JOBS, next_runs
 
     runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(30)).all()
+    # Backups are listed, never served: they hold every password hash.
     return render_template("admin/jobs.html", jobs=JOBS, runs=runs, next_runs=next_runs(current_app),
-                           form=EmptyForm(), scheduler=current_app.config["RECTIFY_SCHEDULER"])
+                           form=EmptyForm(), scheduler=current_app.config["RECTIFY_SCHEDULER"],
+                           backups=backup.listing(), backup_folder=backup.folder(),
+                           backup_keep=current_app.config["RECTIFY_BACKUP_KEEP"])
 
 
 @bp.route("/jobs/<name>/run", methods=["POST"])
@@ -263,7 +267,7 @@ def run_job_now(name):
     if run.ok:
         flash(f"已运行“{JOBS[name][0]}”。", "success")
     else:
-        flash(f"“{JOBS[name][0]}”运行失败：{run.summary.get('error', '')}", "danger")
+        flash(f"“{JOBS[name][0]}”失败：{run.summary.get('error', '')}", "danger")
     return redirect(url_for("admin.jobs"))
 
 

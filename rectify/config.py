@@ -57,6 +57,11 @@ class Defaults:
     # again after it (a single message takes seconds: SMTP's timeout is 30 s).
     RECTIFY_OUTBOX_LEASE_MINUTES = 5
     RECTIFY_SCHEDULER = "on"
+    # The daily backup (local time, or "off"), how many backups to keep, and where; an empty
+    # folder means <instance>/backups, a relative one is taken from the instance folder.
+    RECTIFY_BACKUP_AT = "02:30"
+    RECTIFY_BACKUP_KEEP = 7
+    RECTIFY_BACKUP_DIR = ""
     # The address people use to reach Rectify, for links in e-mails.
     RECTIFY_BASE_URL = "http://127.0.0.1:5000"
     # E-mail (SMTP); no SMTP_HOST means in-app notices only. SMTP_TLS: none, starttls or ssl.
@@ -169,6 +174,10 @@ def _derive(app):
     for key in ("RECTIFY_LOG_MAX_MB", "RECTIFY_LOG_BACKUPS"):  # 0 backups would mean: never roll over
         if config[key] < 1:
             raise ConfigError(f"{key} 至少为 1：{config[key]}")
+    if config["RECTIFY_BACKUP_AT"] != "off" and _clock_time(config["RECTIFY_BACKUP_AT"]) is None:
+        raise ConfigError(f"RECTIFY_BACKUP_AT 应为 时:分（如 02:30）或 off，实际为 {config['RECTIFY_BACKUP_AT']!r}")
+    if config["RECTIFY_BACKUP_KEEP"] < 1:
+        raise ConfigError(f"RECTIFY_BACKUP_KEEP 应为不小于 1 的整数，实际为 {config['RECTIFY_BACKUP_KEEP']}")
     if config["SMTP_TLS"] not in ("none", "starttls", "ssl"):
         raise ConfigError(f"SMTP_TLS 应为 none、starttls 或 ssl，实际为 {config['SMTP_TLS']!r}")
     try:

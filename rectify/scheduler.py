@@ -61,11 +61,18 @@ def job_monthly_ledger(now: datetime) -> dict:
     return make_scheduled_ledger("monthly", local_date(now), now)
 
 
+def job_backup(now: datetime) -> dict:
+    from .backup import scheduled_backup
+
+    return scheduled_backup(now)
+
+
 JOBS: dict[str, tuple[str, Callable]] = {
     "reminders": ("每日提醒", job_reminders),
     "outbox": ("发送待发消息", job_outbox),
     "weekly_ledger": ("每周台账（周一 08:00）", job_weekly_ledger),
     "monthly_ledger": ("每月台账（1日 08:00）", job_monthly_ledger),
+    "backup": ("每日备份", job_backup),
 }
 
 
@@ -196,6 +203,9 @@ def build(app, blocking: bool = False, heartbeat: timedelta = HEARTBEAT_EVERY, s
                       id="weekly_ledger", name=JOBS["weekly_ledger"][0])
     scheduler.add_job(run_job, CronTrigger(day=1, hour=8, timezone=zone), args=(app, lock, "monthly_ledger"),
                       id="monthly_ledger", name=JOBS["monthly_ledger"][0])
+    backup = _backup_trigger(config)
+    if backup is not None:
+        scheduler.add_job(run_job, backup, args=(app, lock, "backup"), id="backup", name=JOBS["backup"][0])
     # A catch-up run at start: reminders are idempotent, so a run already made today adds nothing.
     scheduler.add_job(run_job, args=(app, lock, "reminders"), id="catch-up", name="启动补发")
     scheduler.rectify_lock = lock
@@ -212,4 +222,13 @@ def next_runs(app) -> dict[str, str]:
         "outbox": None,
         "weekly_ledger": CronTrigger(day_of_week="mon", hour=8, timezone=zone).get_next_fire_time(None, now),
         "monthly_ledger": CronTrigger(day=1, hour=8, timezone=zone).get_next_fire_time(None, now),
+        "backup": backup.get_next_fire_time(None, now) if (backup := _backup_trigger(app.config)) else None,
     }
+
+
+def _backup_trigger(config) -> CronTrigger | None:
+    """The daily backup at RECTIFY_BACKUP_AT (local time); none when it is "off"."""
+    if config["RECTIFY_BACKUP_AT"] == "off":
+        return None
+    hour, minute = (int(part) for part in config["RECTIFY_BACKUP_AT"].split(":"))
+    return CronTrigger(hour=hour, minute=minute, timezone=config["TIMEZONE"])
