@@ -5,6 +5,7 @@ magic bytes for PDF and images, the OLE container for legacy Office files, and t
 container with the right members for OOXML (docx/xlsx/pptx) and OFD. Member names are read
 from the zip's directory; nothing is decompressed, so a zip bomb costs nothing here.
 """
+import errno
 import hashlib
 import os
 import tempfile
@@ -78,6 +79,33 @@ class StoredFile:
     content_type: str
 
 
+@dataclass(frozen=True)
+class Received(StoredFile):
+    """A checked upload waiting in the temporary folder until every file of its request passed."""
+
+    temp: Path = Path()
+
+
+class StorageError(EvidenceError):
+    """The server cannot store files just now (disk full, folder read-only): not the user's fault.
+
+    ``status`` is 507 (no space) or 503 (storage unavailable); nothing of the upload is kept.
+    """
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def storage_failure(error: OSError) -> StorageError:
+    if error.errno in NO_SPACE:
+        return StorageError("服务器存储空间不足，文件未能保存。您填写的内容已保留，请稍后重试或联系管理员。", 507)
+    return StorageError("服务器暂时无法保存文件（存储目录不可写）。您填写的内容已保留，请稍后重试或联系管理员。", 503)
+
+
 def clean_filename(raw: str | None) -> str:
     """The file name as the user's computer had it; refuse names that carry a path."""
     name = unicodedata.normalize("NFC", (raw or "").strip())
@@ -100,6 +128,23 @@ def path_for(sha256: str) -> Path:
 
 def store(stream, raw_filename: str | None) -> StoredFile:
     """Check one uploaded file and store its content; identical content is stored once."""
+    return keep(receive(stream, raw_filename))
+
+
+def receive_all(uploads) -> list[Received]:
+    """Check every file of one request into the temporary folder; if any is refused, none is kept."""
+    received = []
+    try:
+        for upload in uploads:
+            received.append(receive(upload.stream, upload.filename))
+    except EvidenceError:
+        discard(received)
+        raise
+    return received
+
+
+def receive(stream, raw_filename: str | None) -> Received:
+    """Check one uploaded file (name, type, size, content) into the temporary folder."""
     filename = clean_filename(raw_filename)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in ALLOWED:
@@ -107,9 +152,10 @@ def store(stream, raw_filename: str | None) -> StoredFile:
     content_type, matches = ALLOWED[extension]
     limit_mb = current_app.config["RECTIFY_EVIDENCE_MAX_MB"]
     digest, size = hashlib.sha256(), 0
-    fd, temp_name = tempfile.mkstemp(dir=private_folder(storage_dir() / "tmp"))  # mkstemp: mode 0o600
-    temp = Path(temp_name)
+    temp = None
     try:
+        fd, temp_name = tempfile.mkstemp(dir=private_folder(storage_dir() / "tmp"))  # mkstemp: mode 0o600
+        temp = Path(temp_name)
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
@@ -121,14 +167,52 @@ def store(stream, raw_filename: str | None) -> StoredFile:
             raise EvidenceError(f"“{filename}”是空文件。")
         if not matches(temp):
             raise EvidenceError(f"“{filename}”的内容与扩展名 .{extension} 不符，可能已损坏或被改名。")
-        sha256 = digest.hexdigest()
-        target = path_for(sha256)
+    except OSError as error:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        raise storage_failure(error) from error
+    except EvidenceError:
+        temp.unlink(missing_ok=True)
+        raise
+    return Received(filename=filename, sha256=digest.hexdigest(), size=size, content_type=content_type, temp=temp)
+
+
+def keep(received: Received) -> StoredFile:
+    """Move a checked file to its place by content; identical content is stored once.
+
+    Should the transaction that refers to it roll back, the file stays unreferenced until
+    ``sweep`` removes it a day later (removing it at once could race another upload of the
+    same content that found it in place)."""
+    target = path_for(received.sha256)
+    try:
         private_folder(target.parent)
         if target.exists():
-            temp.unlink()
+            received.temp.unlink()
         else:
-            os.replace(temp, target)
-    finally:
-        if temp.exists():
-            temp.unlink()
-    return StoredFile(filename=filename, sha256=sha256, size=size, content_type=content_type)
+            os.replace(received.temp, target)
+    except OSError as error:
+        received.temp.unlink(missing_ok=True)
+        raise storage_failure(error) from error
+    return StoredFile(received.filename, received.sha256, received.size, received.content_type)
+
+
+def discard(received: list[Received]) -> None:
+    for item in received:
+        item.temp.unlink(missing_ok=True)
+
+
+def sweep(referenced: set[str], now: float, older_than_hours: int = 24) -> int:
+    """Remove stored files no evidence row refers to and temporary files, both older than a day
+    (left by a failed transaction or a stopped process); returns how many went."""
+    limit = now - older_than_hours * 3600
+    removed = 0
+    root = storage_dir()
+    if not root.exists():
+        return 0
+    for path in root.glob("*/*"):
+        if not path.is_file() or path.stat().st_mtime >= limit:
+            continue
+        if path.parent.name == "tmp" or path.name not in referenced:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

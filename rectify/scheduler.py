@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import sqlalchemy as sa
@@ -61,6 +61,15 @@ def job_monthly_ledger(now: datetime) -> dict:
     return make_scheduled_ledger("monthly", local_date(now), now)
 
 
+def job_cleanup(now: datetime) -> dict:
+    """Files nothing refers to any more: evidence of a transaction that rolled back, leftovers."""
+    from .evidence import sweep
+    from .models import Evidence
+
+    referenced = set(db.session.scalars(sa.select(Evidence.sha256).distinct()))
+    return {"evidence_removed": sweep(referenced, now.replace(tzinfo=timezone.utc).timestamp())}
+
+
 def job_backup(now: datetime) -> dict:
     from .backup import scheduled_backup
 
@@ -73,6 +82,7 @@ JOBS: dict[str, tuple[str, Callable]] = {
     "weekly_ledger": ("每周台账（周一 08:00）", job_weekly_ledger),
     "monthly_ledger": ("每月台账（1日 08:00）", job_monthly_ledger),
     "backup": ("每日备份", job_backup),
+    "cleanup": ("清理无用文件（每日 03:15）", job_cleanup),
 }
 
 
@@ -185,50 +195,42 @@ def run_recorded(name: str) -> JobRun:
     return run
 
 
-def build(app, blocking: bool = False, heartbeat: timedelta = HEARTBEAT_EVERY, stale_after: timedelta = STALE_AFTER):
-    """A scheduler with Rectify's jobs, coalescing missed runs and catching up at start."""
-    config = app.config
+def triggers(config) -> dict:
+    """When each job runs (local time), from the settings: one table for the scheduler and the page."""
     zone = config["TIMEZONE"]
     hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
+    found = {
+        "reminders": CronTrigger(hour=hour, minute=minute, timezone=zone),
+        "outbox": IntervalTrigger(minutes=10),
+        "weekly_ledger": CronTrigger(day_of_week="mon", hour=8, timezone=zone),
+        "monthly_ledger": CronTrigger(day=1, hour=8, timezone=zone),
+        "cleanup": CronTrigger(hour=3, minute=15, timezone=zone),
+    }
+    if config["RECTIFY_BACKUP_AT"] != "off":
+        hour, minute = (int(part) for part in config["RECTIFY_BACKUP_AT"].split(":"))
+        found["backup"] = CronTrigger(hour=hour, minute=minute, timezone=zone)
+    return found
+
+
+def build(app, blocking: bool = False, heartbeat: timedelta = HEARTBEAT_EVERY, stale_after: timedelta = STALE_AFTER):
+    """A scheduler with Rectify's jobs, coalescing missed runs and catching up at start."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
-        timezone=zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 12 * 3600})
+        timezone=app.config["TIMEZONE"],
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 12 * 3600})
     lock = Lock(app, stale_after)
     scheduler.add_job(lock.heartbeat, IntervalTrigger(seconds=heartbeat.total_seconds()), id="heartbeat",
                       name="调度锁心跳")
-    scheduler.add_job(run_job, CronTrigger(hour=hour, minute=minute, timezone=zone), args=(app, lock, "reminders"),
-                      id="reminders", name=JOBS["reminders"][0])
-    scheduler.add_job(run_job, IntervalTrigger(minutes=10), args=(app, lock, "outbox"), id="outbox",
-                      name=JOBS["outbox"][0])
-    scheduler.add_job(run_job, CronTrigger(day_of_week="mon", hour=8, timezone=zone), args=(app, lock, "weekly_ledger"),
-                      id="weekly_ledger", name=JOBS["weekly_ledger"][0])
-    scheduler.add_job(run_job, CronTrigger(day=1, hour=8, timezone=zone), args=(app, lock, "monthly_ledger"),
-                      id="monthly_ledger", name=JOBS["monthly_ledger"][0])
-    backup = _backup_trigger(config)
-    if backup is not None:
-        scheduler.add_job(run_job, backup, args=(app, lock, "backup"), id="backup", name=JOBS["backup"][0])
+    for name, trigger in triggers(app.config).items():
+        scheduler.add_job(run_job, trigger, args=(app, lock, name), id=name, name=JOBS[name][0])
     # A catch-up run at start: reminders are idempotent, so a run already made today adds nothing.
     scheduler.add_job(run_job, args=(app, lock, "reminders"), id="catch-up", name="启动补发")
     scheduler.rectify_lock = lock
     return scheduler
 
 
-def next_runs(app) -> dict[str, str]:
-    """When each job will next run, computed from its trigger (the web process has no scheduler)."""
-    zone = app.config["TIMEZONE"]
-    hour, minute = (int(part) for part in app.config["RECTIFY_REMIND_AT"].split(":"))
-    now = datetime.now(zone)
-    return {
-        "reminders": CronTrigger(hour=hour, minute=minute, timezone=zone).get_next_fire_time(None, now),
-        "outbox": None,
-        "weekly_ledger": CronTrigger(day_of_week="mon", hour=8, timezone=zone).get_next_fire_time(None, now),
-        "monthly_ledger": CronTrigger(day=1, hour=8, timezone=zone).get_next_fire_time(None, now),
-        "backup": backup.get_next_fire_time(None, now) if (backup := _backup_trigger(app.config)) else None,
-    }
-
-
-def _backup_trigger(config) -> CronTrigger | None:
-    """The daily backup at RECTIFY_BACKUP_AT (local time); none when it is "off"."""
-    if config["RECTIFY_BACKUP_AT"] == "off":
-        return None
-    hour, minute = (int(part) for part in config["RECTIFY_BACKUP_AT"].split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=config["TIMEZONE"])
+def next_runs(app) -> dict[str, datetime | None]:
+    """When each job will next run, computed from its trigger (the web process has no scheduler);
+    None for a job that runs every few minutes or is switched off."""
+    now = datetime.now(app.config["TIMEZONE"])
+    return {name: trigger.get_next_fire_time(None, now) if isinstance(trigger, CronTrigger) else None
+            for name, trigger in triggers(app.config).items()}

@@ -93,10 +93,16 @@ def attach_files(measure: Measure, by: User, files: Iterable, update: Optional[P
     if measure.status is S.DONE:
         raise WorkflowError("该措施已销号，不能再上传佐证材料。")
     files = [f for f in files if f and f.filename]
+    received = []
     try:
-        stored = [evidence.store(f.stream, f.filename) for f in files]
+        received = evidence.receive_all(files)  # every file checked before any is kept
+        stored = [evidence.keep(item) for item in received]
+    except evidence.StorageError as error:
+        raise WorkflowError(str(error), error.status) from None
     except evidence.EvidenceError as error:
         raise WorkflowError(str(error), 400) from None
+    finally:
+        evidence.discard(received)  # what a failure left in the temporary folder
     items = [
         Evidence(measure=measure, progress_update=update, filename=s.filename, sha256=s.sha256,
                  size=s.size, content_type=s.content_type, uploaded_by=by)

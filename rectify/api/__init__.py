@@ -66,7 +66,8 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(WorkflowError)
 def _workflow_error(exc: WorkflowError):
     db.session.rollback()
-    codes = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
+    codes = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict", 503: "storage_unavailable",
+             507: "insufficient_storage"}
     return error(exc.status, codes.get(exc.status, "error"), exc.message)
 
 
