@@ -411,3 +411,27 @@ def test_a_message_claimed_by_a_process_that_died_is_sent_after_its_lease(app, s
         assert send_outbox(claimed_at + timedelta(minutes=6)) == (1, 0)
         assert send_outbox(claimed_at + timedelta(minutes=20)) == (0, 0)
     assert len(inbox.messages) == 1
+
+
+def test_every_email_escapes_what_users_typed(app, session, inbox, make_user, make_measure):
+    """Names and texts typed by users land in e-mails as text, never as markup."""
+    from rectify.ledger.scheduled import make_scheduled_ledger
+
+    owner = make_user(Role.OWNER, name='周洁<img src=x onerror="alert(1)">', email="zhoujie@example.gov.cn", person=True)
+    make_user(Role.SUPERVISOR, name="孙丽<b>督办</b>", email="sunli@example.gov.cn")
+    make_measure(owners=[owner.person], due_on=MONDAY - timedelta(days=1), status=S.IN_PROGRESS,
+                 acknowledged_at=datetime(2026, 11, 1), text="完善<script>alert('x')</script>台账 & 制度")
+    run(app)
+    with app.app_context():
+        make_scheduled_ledger("weekly", MONDAY, morning(MONDAY))
+        send_outbox(morning(MONDAY))
+    digest, = inbox.to("zhoujie")
+    ledger, = [m for m in inbox.to("sunli") if "周报" in m["Subject"]]
+    for message, raw, escaped in (
+        (digest, '周洁<img src=x onerror="alert(1)">', "周洁&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"),
+        (digest, "完善<script>alert('x')</script>台账 & 制度", "完善&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;台账 &amp; 制度"),
+        (ledger, "孙丽<b>督办</b>", "孙丽&lt;b&gt;督办&lt;/b&gt;"),
+    ):
+        html = message.get_body(("html",)).get_content()
+        assert escaped in html and raw not in html
+        assert raw in message.get_body(("plain",)).get_content()

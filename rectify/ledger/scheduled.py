@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import mail
 from ..extensions import db
 from ..filters import MeasureFilters
 from ..models import Delivery, Role, User
@@ -41,11 +42,10 @@ def make_scheduled_ledger(kind: str, today: date, now: datetime) -> dict:
         for key, user in keys.items():
             if key in known:
                 continue
+            text, html = mail.render("scheduled_ledger", name=user.name, as_of=today, label=label)
             db.session.add(Delivery(
                 user=user, channel="email", key=key, attachment=str(path.relative_to(current_app.instance_path)),
-                subject=f"【整改台账】{label}（截至{format_date(today)}）",
-                body=f"{user.name}：\n\n附件为截至{format_date(today)}的整改台账{label}，请查收。\n\n整改台账系统（本邮件由系统自动发送）",
-                html=f"<p>{user.name}：</p><p>附件为截至{format_date(today)}的整改台账{label}，请查收。</p>",
+                subject=f"【整改台账】{label}（截至{format_date(today)}）", body=text, html=html,
                 created_at=now, next_attempt_at=now))
             queued += 1
         db.session.commit()

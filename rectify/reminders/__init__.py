@@ -18,8 +18,7 @@ from collections import defaultdict
 from contextlib import suppress
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formataddr
-from html import escape
+from email.headerregistry import Address
 from pathlib import Path
 
 import chinese_calendar
@@ -27,6 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from .. import mail
 from ..extensions import db
 from ..models import Delivery, Department, Notice, Notification
 from ..settings_ops import effective
@@ -164,19 +164,10 @@ def _digest(user, items: list[Planned], limit: int) -> tuple[str, str, str]:
     worst = max(LEVELS.index(p.level) for p in items)
     subject = f"【整改{LEVELS[worst]}】您有 {len(items)} 项整改措施需要处理"
     base = current_app.config["RECTIFY_BASE_URL"].rstrip("/")
-    lines, rows = [f"{user.name}：", "", f"以下 {len(items)} 项整改措施需要处理："], []
-    for number, item in enumerate(items[:limit], start=1):
-        link = f"{base}/problems/{item.measure.problem_id}#measure-{item.measure.id}"
-        lines.append(f"{number}. [{item.level}] {item.measure.text}（{item.reason}）{link}")
-        rows.append(f"<li><strong>[{escape(item.level)}]</strong> <a href=\"{escape(link)}\">{escape(item.measure.text)}</a>"
-                    f"（{escape(item.reason)}）</li>")
-    if len(items) > limit:
-        lines.append(f"……另有 {len(items) - limit} 项，请登录系统查看。")
-        rows.append(f"<li>……另有 {len(items) - limit} 项，请登录系统查看。</li>")
-    lines += ["", "整改台账系统（本邮件由系统自动发送）"]
-    html = (f"<p>{escape(user.name)}：</p><p>以下 {len(items)} 项整改措施需要处理：</p><ol>{''.join(rows)}</ol>"
-            "<p style=\"color:#888\">整改台账系统（本邮件由系统自动发送）</p>")
-    return subject, "\n".join(lines), html
+    listed = [{"level": item.level, "text": item.measure.text, "reason": item.reason,
+               "link": f"{base}/problems/{item.measure.problem_id}#measure-{item.measure.id}"} for item in items[:limit]]
+    text, html = mail.render("digest", name=user.name, total=len(items), items=listed, more=max(len(items) - limit, 0))
+    return subject, text, html
 
 
 def send_outbox(now: datetime) -> tuple[int, int]:
@@ -289,7 +280,7 @@ def _email(delivery: Delivery, config) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = delivery.subject
     message["From"] = config["SMTP_FROM"]
-    message["To"] = formataddr((delivery.user.name, delivery.user.email))
+    message["To"] = Address(display_name=delivery.user.name, addr_spec=delivery.user.email)
     message.set_content(delivery.body)
     if delivery.html:
         message.add_alternative(delivery.html, subtype="html")
