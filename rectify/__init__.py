@@ -7,8 +7,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config, logs
-from .numbers import DATABASE_MAX
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .numbers import DATABASE_MAX
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

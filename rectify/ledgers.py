@@ -26,9 +26,9 @@ from .evidence import EvidenceError, clean_filename
 from .extensions import db
 from .filters import MeasureFilters
 from .forms import Form
-from .models import LedgerExport
 from .ledger import background, export_ledger, ledger_title
 from .ledger.roundtrip import apply_changes, read_changes
+from .models import LedgerExport
 from .timeutil import local_today
 from .workflow import WorkflowError
 

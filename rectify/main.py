@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
+from .filters import by_deadline, live_conditions
 from .models import (
     Batch,
     Department,
@@ -16,7 +17,6 @@ from .models import (
     Role,
     Warning,
 )
-from .filters import by_deadline, live_conditions
 from .permissions import can_supervise, measure_scope, work_scope
 from .revision import cached
 from .status import ACTIVE, warning_clause

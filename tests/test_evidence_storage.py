@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from test_workflow import PDF, action, reload, updates
 
 from rectify import evidence
 from rectify.models import Evidence, MeasureStatus, ProgressUpdate
-
-from test_workflow import PDF, action, reload, updates
 
 
 def stored_files(app) -> list[Path]:

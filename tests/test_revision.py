@@ -5,7 +5,17 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from rectify.extensions import db
-from rectify.models import Batch, DataRevision, Department, Measure, MeasureStatus, Person, Problem, Role, SourceKind
+from rectify.models import (
+    Batch,
+    DataRevision,
+    Department,
+    Measure,
+    MeasureStatus,
+    Person,
+    Problem,
+    Role,
+    SourceKind,
+)
 from rectify.timeutil import local_today
 
 from conftest import count_queries

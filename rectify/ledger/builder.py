@@ -16,11 +16,11 @@ starting with =, +, -, or @ stays text; characters that XML cannot hold are remo
 """
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 from itertools import groupby
 from math import ceil
 from operator import attrgetter
-from dataclasses import dataclass, field
-from datetime import date
 from typing import BinaryIO, Iterable, Union
 
 import xlsxwriter

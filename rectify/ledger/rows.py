@@ -1,7 +1,7 @@
 """The rows of a ledger: one per measure, in ledger order, read in chunks of fixed query count."""
 from collections import defaultdict
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Iterator, NamedTuple, Optional
 
 import sqlalchemy as sa

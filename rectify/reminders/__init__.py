@@ -17,8 +17,8 @@ import ssl
 from collections import defaultdict
 from contextlib import suppress
 from datetime import date, datetime, timedelta, timezone
-from email.message import EmailMessage
 from email.headerregistry import Address
+from email.message import EmailMessage
 from pathlib import Path
 
 import chinese_calendar
