@@ -65,7 +65,7 @@ def test_new_admin_signs_in_changes_password_and_sees_the_board(page, server):
     page.fill("input[name=confirm]", "Xinmima2024")
     page.click("input[type=submit]")
     page.wait_for_url(server.url + "/")
-    assert page.locator(".alert-success").inner_text().strip() == "密码已修改。"
+    assert page.locator(".alert-success").inner_text().strip() == "密码已修改，其他设备上的登录和 API 访问令牌已失效。"
     assert page.locator('[data-count="total"]').inner_text() == "20"
     assert int(page.locator('[data-count="red"]').inner_text()) >= 1
     page.click("text=看板")
