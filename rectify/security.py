@@ -1,4 +1,5 @@
-"""Security headers on every response: pages, error pages, static files and the API.
+"""Security headers on every response (pages, error pages, static files, the API), and the
+form token renewed at login.
 
 Written by hand rather than with Flask-Talisman: the whole policy is the table below, and
 Talisman's defaults (forced HTTPS redirects, its own cookie flags) would fight the settings

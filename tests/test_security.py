@@ -6,8 +6,11 @@ import pytest
 from rectify.models import Role
 from rectify.security import CONTENT_SECURITY_POLICY
 
+import test_permissions
 from conftest import PASSWORD
-from test_permissions import ANONYMOUS, ROLES, world  # noqa: F401  (world is a fixture)
+from test_permissions import ANONYMOUS, ROLES
+
+world = test_permissions.world  # the permission matrix's seeded objects, one of each kind
 
 # The evidence files keep their own, stricter policy: a sandbox that runs nothing.
 EVIDENCE = {"tickets.download_evidence", "tickets.preview_evidence"}

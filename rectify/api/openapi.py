@@ -125,7 +125,8 @@ PATHS = {
         "responses": {**_responses({"type": "object"}), "422": {"description": "文件有错误，未导入",
                                                                 "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     "/ledger.xlsx": {"get": {"summary": "整改台账（与看板相同的筛选）", "parameters": FILTERS[:-1],
-        "responses": {"200": {"description": "xlsx 文件", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}, "400": _responses({})["400"], "401": _responses({})["401"]}}},
+        "responses": {"200": {"description": "xlsx 文件", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+                      "400": _responses({})["400"], "401": _responses({})["401"]}}},
     "/notifications": {"get": {"summary": "站内通知", "responses": _responses({"type": "object"})}},
     "/openapi.json": {"get": {"summary": "本说明", "security": [], "responses": {"200": {"description": "OpenAPI 文档"}}}},
 }
