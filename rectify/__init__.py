@@ -28,9 +28,10 @@ def create_app(test_config=None):
     _bind_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, revision, templating
+    from . import cli, errors, revision, security, templating
 
     errors.register(app)
+    security.init_app(app)
     revision.init_app(app)
     from .ledger import background
 

@@ -16,6 +16,7 @@ from .forms import EmptyForm, Form
 from .models import User
 from .passwords import password_problem
 from .permissions import PUBLIC_ENDPOINTS
+from .security import rotate_csrf_token
 from .timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -122,6 +123,7 @@ def login():
     now = utcnow()
     sessions.start_session(user, now)
     login_user(user, remember=form.remember.data)
+    rotate_csrf_token()
     user.last_login_at = now
     db.session.commit()
     target = request.args.get("next")

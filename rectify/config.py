@@ -81,6 +81,9 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # The "在本机保持登录" cookie (Flask-Login); its Secure flag follows SESSION_COOKIE_SECURE.
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
     # Token validity of forms, in seconds (a long form may stay open for a working day).
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     # Form messages come from WTForms' bundled Chinese catalogue (see forms.Form), not Babel.
@@ -158,6 +161,7 @@ def _derive(app):
     if config["RECTIFY_OUTBOX_LEASE_MINUTES"] < 1:
         raise ConfigError(f"RECTIFY_OUTBOX_LEASE_MINUTES 至少为 1（分钟）：{config['RECTIFY_OUTBOX_LEASE_MINUTES']}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
+    config.setdefault("REMEMBER_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"])
     if config["RECTIFY_SCHEDULER"] not in ("on", "off"):
         raise ConfigError(f"RECTIFY_SCHEDULER 应为 on 或 off，实际为 {config['RECTIFY_SCHEDULER']!r}")
     # Checks raise, never assert: ``python -O`` strips asserts, and a bad time must still stop the start.

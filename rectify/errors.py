@@ -1,4 +1,5 @@
-"""Error pages in Chinese, with the right status and never a traceback."""
+"""Errors in Chinese, with the right status and never a traceback: a page for the browser,
+``{"error": {"code", "message"}}`` for the JSON API (rectify/api), whatever went wrong."""
 from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,6 +32,11 @@ def register(app):
     app.register_error_handler(Exception, _unexpected_error)
 
 
+def _is_api() -> bool:
+    """A request under /api/ gets JSON, whether or not it matched a route (an unknown path, a wrong method)."""
+    return request.path.startswith("/api/")
+
+
 def _csrf_error(error):
     return render_error(400, "页面已过期或表单无效（缺少安全令牌），请刷新页面后重新提交。")
 
@@ -38,13 +44,14 @@ def _csrf_error(error):
 def _stale(error):
     """Someone saved the same measure between our read and our write (version counter)."""
     db.session.rollback()
+    if _is_api():
+        return api_error(409, "conflict", MESSAGES[409][1])
     return render_error(409, "该事项已被他人修改，请刷新后重试。")
 
 
 def _http_error(error: HTTPException):
-    if request.path.startswith("/api/"):  # an unknown API route or method: JSON like the rest of the API
-        title, message = MESSAGES.get(error.code, ("", "请求未能完成。"))
-        return jsonify({"error": {"code": (error.name or "error").lower().replace(" ", "_"), "message": message}}), error.code
+    if _is_api():
+        return _api_http_error(error)
     detail = None
     if error.code == 413:
         limit = current_app.config["RECTIFY_MAX_REQUEST_MB"]
@@ -63,7 +70,25 @@ def _unexpected_error(error: Exception):
         raise error  # let tests and the debugger see it
     db.session.rollback()
     current_app.logger.exception("Unhandled error", exc_info=error)
+    if _is_api():
+        return api_error(500, "internal_server_error", MESSAGES[500][1])
     return render_error(InternalServerError.code)
+
+
+def api_error(status: int, code: str, message: str, headers=()):
+    """The API's error object: ``{"error": {"code": …, "message": …}}``."""
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    response.headers.extend(headers)
+    return response
+
+
+def _api_http_error(error: HTTPException):
+    db.session.rollback()
+    message = error.description if _is_chinese(error.description) else MESSAGES.get(error.code, ("", "请求未能完成。"))[1]
+    # Keep what the status means in headers (Allow of a 405, Retry-After of a 429), not the HTML body's type.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return api_error(error.code or 500, (error.name or "error").lower().replace(" ", "_"), message, headers)
 
 
 def _is_chinese(text: str | None) -> bool:

@@ -49,16 +49,20 @@ class MeasureFilters:
             except ValueError:
                 raise BadRequest(f"筛选条件“{name}”的值“{raw}”无效。") from None
 
+        def text(name, limit):
+            # No stored text holds a NUL (PostgreSQL refuses it even in a query): drop it, not fail.
+            return args.get(name, "").replace("\x00", "").strip()[:limit]
+
         return cls(
             batch=number("batch"),
             kind=member("kind", SourceKind),
             unit=number("unit"),
-            leader=args.get("leader", "").strip()[:64],
-            person=args.get("person", "").strip()[:64],
+            leader=text("leader", 64),
+            person=text("person", 64),
             status=member("status", MeasureStatus),
             colour=member("colour", Warning),
             overdue=args.get("overdue") in ("1", "on", "true"),
-            q=args.get("q", "").strip()[:100],
+            q=text("q", 100),
             deleted=args.get("deleted") in ("1", "on", "true"),
         )
 

@@ -2,6 +2,7 @@
 from typing import Optional
 
 DATABASE_MAX = 2**31 - 1  # the largest id an INTEGER column holds
+MAX_PAGE = 100_000  # the deepest page an API list serves: at 50 a page, beyond any real list
 
 
 def whole_number(raw: str, maximum: int = DATABASE_MAX) -> Optional[int]:

@@ -34,6 +34,7 @@ class LiveServer:
         env["RECTIFY_INSTANCE"] = str(instance)
         if database_url:
             env["DATABASE_URL"] = database_url
+        self.env = env
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port), *args],
             cwd=PROJECT_DIR,
@@ -74,6 +75,13 @@ class LiveServer:
                 return
             except OSError:
                 time.sleep(0.05)
+
+    def flask(self, *args: str) -> str:
+        """Run ``flask --app app ARGS`` on this server's instance and database; return what it printed."""
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=PROJECT_DIR, env=self.env,
+                                capture_output=True, text=True, encoding="utf-8", timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
 
     @property
     def output(self) -> str:

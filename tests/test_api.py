@@ -123,6 +123,50 @@ def test_unknown_routes_methods_and_huge_bodies_are_json_errors(client, mine, to
     assert huge.status_code == 413 and huge.json["error"]["message"].startswith("上传的内容超过")
 
 
+def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(client, mine, token_for):
+    for headers in (token_for(mine.owners[0].user), {}):  # routing comes before the token check
+        response = client.delete(f"/api/v1/measures/{mine.id}", headers=headers)
+        assert response.status_code == 405 and response.is_json
+        assert response.json["error"] == {"code": "method_not_allowed", "message": "该页面不支持此操作方式。"}
+        assert "GET" in response.headers["Allow"] and "DELETE" not in response.headers["Allow"]
+    response = client.get(f"/api/v1/measures/{mine.id}/acknowledge", headers=token_for(mine.owners[0].user))
+    assert response.status_code == 405 and response.headers["Allow"].split(", ").count("POST") == 1
+
+
+@pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}])
+def test_an_unexpected_failure_is_a_logged_json_500(client, mine, token_for, monkeypatch, caplog):
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("rectify.ledger.export_ledger", disk_full)
+    response = client.get("/api/v1/ledger.xlsx", headers=token_for(mine.owners[0].user))
+    assert response.status_code == 500 and response.is_json
+    assert response.json == {"error": {"code": "internal_server_error",
+                                       "message": "系统出现错误，已记录。请稍后重试，或联系管理员。"}}
+    assert "No space left" not in response.get_data(as_text=True)
+    assert "Unhandled error" in caplog.text and "No space left on device" in caplog.text
+
+
+def test_a_write_that_lost_a_race_is_a_json_409(client, session, mine, token_for, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from rectify import workflow
+
+    acknowledge = workflow.acknowledge
+
+    def acknowledge_after_another_request_saved(measure, by):
+        acknowledge(measure, by)
+        # What the version counter raises on PostgreSQL when another request saved the measure
+        # since this one read it (SQLite lets one writer at a time, so the race needs a fake there).
+        raise StaleDataError("UPDATE statement on table 'measure' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(workflow, "acknowledge", acknowledge_after_another_request_saved)
+    response = client.post(f"/api/v1/measures/{mine.id}/acknowledge", headers=token_for(mine.owners[0].user))
+    assert response.status_code == 409 and response.json["error"]["code"] == "conflict"
+    session.expire_all()
+    assert session.get(Measure, mine.id).acknowledged_at is None
+
+
 def test_every_api_route_is_described(app, client):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"].startswith("3.")

@@ -1,7 +1,9 @@
 """The web UI in a real browser: Playwright driving Debian's chromium against `python app.py`."""
+import json
 import os
 import re
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,28 @@ def server(tmp_path_factory):
 def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
     yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def watched(browser):
+    """A page that notes every Content-Security-Policy violation, script error and failed request."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    problems = []
+    context.expose_binding("reportViolation", lambda source, text: problems.append(f"{source['frame'].url}: {text}"))
+    context.add_init_script("""document.addEventListener("securitypolicyviolation", function (event) {
+      window.reportViolation("violates " + event.violatedDirective + ": " + event.blockedURI + " " + event.sample);
+    });""")
+    page = context.new_page()
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and problems.append(f"{page.url}: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: script error {error}"))
+    # A request cut short by leaving the page (a progress poll) is no failure.
+    page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED"
+            and problems.append(f"{page.url}: {request.url} failed ({request.failure})"))
+    page.on("response", lambda response: response.status >= 400 and not response.request.is_navigation_request()
+            and problems.append(f"{page.url}: {response.url} answered {response.status}"))
+    yield page, problems
     context.close()
 
 
@@ -163,9 +187,10 @@ def test_a_measure_goes_through_review_return_and_sign_off(browser, server, tmp_
     assert supervisor.locator("#completion-rate").inner_text() != rate_before
 
 
-def test_supervisor_imports_a_ledger_through_the_page(page, server, tmp_path):
+def test_supervisor_imports_a_ledger_through_the_page(watched, server, tmp_path):
     import ledgers
 
+    page, problems = watched
     password = server.printed(r"演示账号.*的密码：(\S+)")
     workbook = tmp_path / "县委巡察反馈台账.xlsx"
     workbook.write_bytes(ledgers.messy_ledger())
@@ -184,9 +209,11 @@ def test_supervisor_imports_a_ledger_through_the_page(page, server, tmp_path):
     page.wait_for_url(re.compile(r"/board\?batch=\d+$"))
     assert "已导入" in page.locator(".alert-success").inner_text()
     assert page.locator(".card-measure").count() == 5
+    assert problems == []
 
 
-def test_a_large_ledger_is_made_in_the_background_with_its_progress_shown(page, server):
+def test_a_large_ledger_is_made_in_the_background_with_its_progress_shown(watched, server):
+    page, problems = watched
     password = server.printed(r"演示账号.*的密码：(\S+)")
     sign_in(page, server, "duban", password)
     page.wait_for_url(server.url + "/")
@@ -201,3 +228,81 @@ def test_a_large_ledger_is_made_in_the_background_with_its_progress_shown(page, 
     assert page.locator("#export-bar").get_attribute("aria-valuenow") == "100"
     assert page.locator("#export-message").inner_text().startswith("已完成：共 ")
     assert page.locator("#export-download").is_visible()
+    assert problems == []
+
+
+# Links that download a file or serve one, rather than a page to look at.
+NOT_PAGES = re.compile(r"^/(api/|static/|evidence/|ledger/(files|scheduled)/|ledger/export$|imports/(template|marked))")
+DEMO_ACCOUNTS = {"supervisor": "duban", "leader": "lingdao", "owner": "zeren1", "viewer": "chakan"}
+CHART_PIXELS = """id => {
+  const canvas = document.querySelector("#" + id + " canvas");
+  if (!canvas) return 0;
+  const alpha = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < alpha.length; i += 4) if (alpha[i]) drawn++;
+  return drawn;
+}"""
+
+
+def visit_every_page(page, server, limit=60) -> dict:
+    """Follow the links from the 工作台, opening one page of each kind (ids aside); their statuses."""
+    queue, seen, statuses = ["/"], set(), {}
+    while queue and len(statuses) < limit:
+        path = queue.pop(0)
+        kind = re.sub(r"\d+", "N", urllib.parse.urlsplit(path).path)
+        if kind in seen or NOT_PAGES.match(path):
+            continue
+        seen.add(kind)
+        statuses[path] = page.goto(server.url + path).status
+        for href in page.eval_on_selector_all("a[href]:not([download])", "links => links.map(a => a.href)"):
+            target = urllib.parse.urlsplit(href)
+            if f"{target.scheme}://{target.netloc}" == server.url:
+                queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return statuses
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", *DEMO_ACCOUNTS])
+def test_every_page_keeps_to_the_content_security_policy(watched, server, role):
+    page, problems = watched
+    page.goto(server.url + "/no/such/page")
+    assert "页面不存在" in page.locator("h1").inner_text()
+    if role == "anonymous":
+        sign_in(page, server, "nobody", "not-the-password")
+        assert page.locator("#login-error").inner_text() == "用户名或密码错误。"
+        assert problems == []
+        return
+    if role == "admin":
+        username, password = "csp-admin", "Anquan-2024"
+        if "csp-admin" not in server.flask("users", "list"):
+            server.flask("users", "add", username, "--name", "安全检查员", "--role", "admin", "--password", password)
+    else:
+        username, password = DEMO_ACCOUNTS[role], server.printed(r"演示账号.*的密码：(\S+)")
+    sign_in(page, server, username, password)
+    page.wait_for_url(server.url + "/")
+
+    # The dashboard's charts are drawn, and their tooltips (drawn on the canvas) show.
+    for chart in ("chart-warnings", "chart-units"):
+        assert page.evaluate(CHART_PIXELS, chart) > 1000, chart
+        page.locator(f"#{chart}").hover()
+    units = len(json.loads(page.locator("#chart-units").get_attribute("data-units")))
+    assert page.locator("#chart-units").evaluate("chart => chart.style.height") == f"{80 + 28 * units}px"
+    page.click("#user-menu")
+    assert page.locator(".dropdown-menu.show").is_visible()
+
+    statuses = visit_every_page(page, server)
+    assert len(statuses) >= 10 and all(status < 400 for status in statuses.values()), statuses
+    assert problems == []
+
+    # Scripts that act on the pages: select-all on the list, the action panes of a measure.
+    page.goto(server.url + "/list")
+    if page.locator("[data-check-all]").count():
+        page.check("[data-check-all]")
+        assert page.locator("input[name=ids]:checked").count() == page.locator("input[name=ids]").count() > 0
+    page.goto(server.url + "/board")
+    page.locator(".card-measure").first.click()
+    page.wait_for_url(re.compile(r"/problems/\d+"))
+    toggle = page.locator("button[data-bs-target^='#pane-']").first
+    if toggle.count():
+        toggle.click()
+        page.locator(".collapse.show").first.wait_for()
+    assert problems == []

@@ -3,15 +3,17 @@
 Authentication is a personal token only (``Authorization: Bearer …``): the API ignores session
 cookies, so no other site can make a signed-in browser write through it (its requests carry no
 CSRF token). Every write goes through the same permission and workflow rules as the pages.
-Errors are ``{"error": {"code": …, "message": …}}`` with the right status.
+Errors are ``{"error": {"code": …, "message": …}}`` with the right status; rectify/errors.py makes
+them, for HTTP errors (an unknown route, a wrong method: 404, 405 with Allow), a stale write (409)
+and an unexpected exception (500, logged) too.
 """
 import hashlib
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, g, request
 
+from ..errors import api_error as error
 from ..extensions import csrf, db
 from ..models import ApiToken, User
 from ..timeutil import utcnow
@@ -26,12 +28,6 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-def error(status: int, code: str, message: str):
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = status
-    return response
 
 
 def token_user(header: Optional[str]) -> Optional[User]:
@@ -69,16 +65,6 @@ def _workflow_error(exc: WorkflowError):
     codes = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict", 503: "storage_unavailable",
              507: "insufficient_storage"}
     return error(exc.status, codes.get(exc.status, "error"), exc.message)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    db.session.rollback()
-    from ..errors import MESSAGES
-
-    message = exc.description if exc.description and any("\u4e00" <= c <= "\u9fff" for c in exc.description) else \
-        MESSAGES.get(exc.code, ("", "请求未能完成。"))[1]
-    return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), message)
 
 
 from . import views  # noqa: E402,F401  (routes register on bp)

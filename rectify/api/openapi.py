@@ -1,4 +1,11 @@
-"""The OpenAPI 3 description of /api/v1, built from one table; a test checks every route is in it."""
+"""The OpenAPI 3 description of /api/v1, built from one table; a test checks every route is in it.
+
+It says what a request must hold to be accepted as far as a schema can: required fields,
+texts that may not be blank, the filters' values. What depends on the data (a measure's
+state, a file's content, a date after the deadline) is answered 400, 409 or 422 as listed.
+"""
+from ..models import MeasureStatus, SourceKind, Warning
+from ..numbers import DATABASE_MAX, MAX_PAGE
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
@@ -13,21 +20,52 @@ MEASURE = {"type": "object", "required": ["id", "problem_id", "version", "text",
     "lead_unit": {"type": ["string", "null"]}, "owners": {"type": "array", "items": {"type": "string"}},
     "leaders": {"type": "array", "items": {"type": "string"}}, "acknowledged": {"type": "boolean"},
     "completed_on": {"type": ["string", "null"]}}}
-VERSION = {"version": {"type": "integer", "description": "措施版本号（也可用 If-Match 头）；与当前版本不符时返回 409"}}
-FILTERS = [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-           for name, text in [("batch", "批次编号"), ("kind", "来源"), ("unit", "责任单位编号"), ("leader", "责任领导姓名"),
-                              ("person", "责任人姓名"), ("status", "状态"), ("colour", "预警颜色"),
-                              ("overdue", "仅逾期（1）"), ("q", "关键词"), ("page", "页码")]]
+VERSION = {"version": {"type": ["integer", "null"], "description": "措施版本号（也可用 If-Match 头）；与当前版本不符时返回 409"}}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEXT = {"type": "string", "pattern": "[^\\s\\u0000]", "description": "不能为空"}  # NUL characters are dropped
+# A filter left empty is no filter, as the board's form sends it.
+ID = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": DATABASE_MAX}, {"type": "string", "maxLength": 0}]}
+
+
+def _choice(enum_class):
+    return {"type": "string", "enum": ["", *(member.value for member in enum_class)]}
+
+
+def _filter(name, schema, text):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+
+
+FILTERS = [
+    _filter("batch", ID, "批次编号"),
+    _filter("kind", _choice(SourceKind), "来源"),
+    _filter("unit", ID, "责任单位编号"),
+    _filter("leader", {"type": "string"}, "责任领导姓名"),
+    _filter("person", {"type": "string"}, "责任人姓名"),
+    _filter("status", _choice(MeasureStatus), "状态"),
+    _filter("colour", _choice(Warning), "预警颜色"),
+    _filter("overdue", {"type": "string"}, "仅逾期（1）"),
+    _filter("q", {"type": "string"}, "关键词"),
+    _filter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "页码"),
+]
 
 
 def _measure_id():
     return [{"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
-def _write(summary, fields):
-    body = {"type": "object", "additionalProperties": False, "properties": {**fields, **VERSION}}
+def _nullable(schema):
+    """An optional field may be sent as null: it means the same as leaving it out."""
+    kind = schema["type"]
+    return schema if isinstance(kind, list) else {**schema, "type": [kind, "null"]}
+
+
+def _write(summary, fields, required=()):
+    properties = {name: field if name in required else _nullable(field) for name, field in fields.items()}
+    body = {"type": "object", "additionalProperties": False, "properties": {**properties, **VERSION}}
+    if required:
+        body["required"] = list(required)
     return {"post": {"summary": summary, "parameters": _measure_id(),
-                     "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
+                     "requestBody": {"required": bool(required), "content": {"application/json": {"schema": body}}},
                      "responses": _responses(MEASURE)}}
 
 
@@ -53,34 +91,42 @@ PATHS = {
         {"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": _responses({"type": "object"})}},
     "/measures/{measure_id}/acknowledge": _write("签收", {}),
-    "/measures/{measure_id}/progress": _write("填报进展", {"text": {"type": "string"}}),
-    "/measures/{measure_id}/submit": _write("申请销号（须已有佐证材料）", {"note": {"type": "string"}}),
+    "/measures/{measure_id}/progress": _write("填报进展", {"text": TEXT}, required=["text"]),
+    "/measures/{measure_id}/submit": _write("申请销号（须已有佐证材料）", {"note": TEXT}, required=["note"]),
     "/measures/{measure_id}/approve": _write("销号或阶段性完成（督办员）",
                                              {"long_term": {"type": "boolean"}, "note": {"type": "string"}}),
-    "/measures/{measure_id}/return": _write("退回（督办员）", {"reason": {"type": "string"}}),
+    "/measures/{measure_id}/return": _write("退回（督办员）", {"reason": TEXT}, required=["reason"]),
     "/measures/{measure_id}/evidence": {"post": {"summary": "上传佐证材料（multipart 字段 files，可多个）",
         "parameters": _measure_id(), "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+            "type": "object", "required": ["files"], "properties": {"files": {
+                "type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}}}}}}},
         "responses": _responses({"type": "object"})}},
     "/measures/{measure_id}/extension": {"post": {"summary": "申请延期", "parameters": _measure_id(),
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False, "required": ["until", "reason"],
-            "properties": {"until": {"type": "string", "format": "date"}, "reason": {"type": "string"}}}}}},
+            "properties": {"until": {"type": "string", "format": "date", "description": "须晚于现有整改时限和今天"},
+                           "reason": TEXT}}}}},
         "responses": _responses({"type": "object"})}},
     "/extensions/{request_id}/decision": {"post": {"summary": "审批延期（督办员）", "parameters": [
         {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False, "required": ["approve"],
-            "properties": {"approve": {"type": "boolean"}, "reason": {"type": "string"}}}}}},
+            "properties": {"approve": {"type": "boolean"},
+                           "reason": {"type": ["string", "null"], "description": "不同意时必填"}},
+            "if": {"properties": {"approve": {"const": False}}},
+            "then": {"required": ["reason"], "properties": {"reason": TEXT}}}}}},
         "responses": _responses({"type": "object"})}},
     "/imports": {"post": {"summary": "导入问题清单（督办员；与命令行相同的报告，有错误时 422）",
-        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}, "batch": {"type": "string"}, "kind": {"type": "string"},
-            "feedback_date": {"type": "string", "format": "date"}, "dry_run": {"type": "boolean"}}}}}},
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary", "description": ".xlsx、.xls 或 .ods 工作簿"},
+                "batch": {"type": "string"}, "kind": {"type": "string", "enum": [k.label for k in SourceKind]},
+                "feedback_date": {"type": "string", "format": "date"}, "dry_run": {"type": "boolean"}}}}}},
         "responses": {**_responses({"type": "object"}), "422": {"description": "文件有错误，未导入",
                                                                 "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     "/ledger.xlsx": {"get": {"summary": "整改台账（与看板相同的筛选）", "parameters": FILTERS[:-1],
-        "responses": {"200": {"description": "xlsx 文件"}, "400": _responses({})["400"], "401": _responses({})["401"]}}},
+        "responses": {"200": {"description": "xlsx 文件", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+                      "400": _responses({})["400"], "401": _responses({})["401"]}}},
     "/notifications": {"get": {"summary": "站内通知", "responses": _responses({"type": "object"})}},
     "/openapi.json": {"get": {"summary": "本说明", "security": [], "responses": {"200": {"description": "OpenAPI 文档"}}}},
 }

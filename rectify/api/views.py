@@ -9,7 +9,7 @@ from .. import workflow
 from ..extensions import db
 from ..filters import MeasureFilters
 from ..models import Batch, Measure, Problem
-from ..numbers import whole_number
+from ..numbers import MAX_PAGE, whole_number
 from ..permissions import batch_scope, can_view_measure, visible_measures
 from ..status import deadline_label, warning_for
 from ..timeutil import local_today
@@ -17,7 +17,6 @@ from . import ApiError, bp
 from .openapi import document
 
 PAGE_SIZE = 50
-MAX_PAGE = 100_000  # 5,000,000 rows deep: beyond any real list
 MEASURE_LOAD = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders))
 
 
@@ -33,7 +32,8 @@ def body(allowed: dict) -> dict:
         if name in data and data[name] is not None and not isinstance(data[name], kind) or \
                 (kind is int and isinstance(data.get(name), bool)):
             raise ApiError(400, "invalid_field", f"字段“{name}”的类型不正确。")
-    return data
+    # PostgreSQL cannot store a NUL in text: a client's NUL characters are dropped, not a server error.
+    return {name: value.replace("\x00", "") if isinstance(value, str) else value for name, value in data.items()}
 
 
 def version(data: dict):
@@ -133,7 +133,11 @@ def _write(measure_id, operation, allowed):
 
 @bp.route("/measures/<int:measure_id>/acknowledge", methods=["POST"])
 def acknowledge(measure_id):
-    return _write(measure_id, lambda m, d: workflow.acknowledge(m, g.api_user), {})
+    def act(measure, data):
+        workflow.check_version(measure, version(data))
+        workflow.acknowledge(measure, g.api_user)
+
+    return _write(measure_id, act, {"version": int})
 
 
 @bp.route("/measures/<int:measure_id>/progress", methods=["POST"])
@@ -198,7 +202,7 @@ def extension_decision(request_id):
         raise ApiError(404, "not_found", "未找到该延期申请。")
     load_measure(request_row.measure_id)
     data = body({"approve": bool, "reason": str})
-    if "approve" not in data:
+    if data.get("approve") is None:
         raise ApiError(400, "invalid_field", "请用 approve（true/false）给出审批意见。")
     workflow.decide_extension(request_row, g.api_user, data["approve"], data.get("reason", "") or "")
     db.session.commit()
@@ -227,7 +231,7 @@ def imports():
     except (EvidenceError, ValueError):
         raise ApiError(400, "invalid_field", "file、kind（如“巡察”）或 feedback_date（YYYY-MM-DD）无效。") from None
     dry_run = request.form.get("dry_run", "false").lower() in ("1", "true", "yes")
-    title = (request.form.get("batch") or filename.rsplit(".", 1)[0]).strip()
+    title = (request.form.get("batch", "").replace("\x00", "") or filename.rsplit(".", 1)[0]).strip()
     report = import_findings(upload.read(), filename, BatchSpec(title, kind, feedback_on), by=g.api_user, via="api")
     if report.errors or dry_run:
         db.session.rollback()

@@ -1,7 +1,25 @@
+// Behaviour shared by every page. The Content-Security-Policy allows no inline scripts, event
+// handlers or style attributes: pages mark elements with data-* attributes and this file acts.
+
 // Ask before submitting a form marked data-confirm="问题".
 document.addEventListener("submit", function (event) {
   var question = event.target.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
+});
+
+// A checkbox marked data-check-all="name" ticks or clears every checkbox of that name.
+document.addEventListener("change", function (event) {
+  var name = event.target.getAttribute("data-check-all");
+  if (!name) return;
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = event.target.checked;
+  });
+});
+
+// Progress bars carry their value as data-percent: the policy allows a width set through
+// element.style, not one written in a style attribute.
+document.querySelectorAll(".progress-bar[data-percent]").forEach(function (bar) {
+  bar.style.width = bar.dataset.percent + "%";
 });

@@ -7,7 +7,7 @@
     var colours = ["#dc3545", "#ffc107", "#198754", "#adb5bd"];
     echarts.init(warnings).setOption({
       animation: false,
-      tooltip: { trigger: "item", formatter: "{b}：{c}项（{d}%）" },
+      tooltip: { trigger: "item", renderMode: "richText", formatter: "{b}：{c}项（{d}%）" },
       legend: { bottom: 0 },
       series: [{ type: "pie", radius: ["40%", "70%"], color: colours,
         data: names.map(function (name, i) { return { name: name, value: values[i] }; }) }]
@@ -16,9 +16,10 @@
   var units = document.getElementById("chart-units");
   if (units && window.echarts) {
     var rows = JSON.parse(units.dataset.units);
+    units.style.height = 80 + 28 * rows.length + "px";  // a bar per unit; set before the chart measures it
     echarts.init(units).setOption({
       animation: false,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
       grid: { left: 8, right: 24, top: 28, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
