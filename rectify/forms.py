@@ -3,11 +3,21 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 
+def _without_nul(value):
+    """NUL characters never come from typing; PostgreSQL refuses them in text, so they go."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
-    """Base of every form: WTForms' own messages in Chinese (its bundled zh catalogue)."""
+    """Base of every form: WTForms' own messages in Chinese (its bundled zh catalogue), and no
+    NUL character in any text field."""
 
     class Meta:
         locales = ["zh"]
+
+        def bind_field(self, form, unbound_field, options):
+            filters = (*(unbound_field.kwargs.get("filters") or ()), *options.pop("filters", ()), _without_nul)
+            return unbound_field.bind(form=form, filters=filters, **options)
 
 
 class EmptyForm(Form):

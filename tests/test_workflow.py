@@ -310,3 +310,9 @@ def test_chinese_file_names_are_kept():
     from rectify.evidence import clean_filename
 
     assert clean_filename(" 2023年 整改报告（终稿）.pdf ") == "2023年 整改报告（终稿）.pdf"
+
+
+def test_a_nul_character_in_a_form_is_dropped_not_a_server_error(client, session, measure):
+    response = action(client, measure.id, "progress", text="已召开\x00专题会议。", version=1)
+    assert response.status_code == 302
+    assert [u.text for u in updates(session, measure)] == ["已召开专题会议。"]
