@@ -93,9 +93,10 @@ def test_the_daily_cleanup_sweeps_old_unreferenced_files_only(app, client, sessi
     kept = evidence.path_for(session.scalar(sa.select(Evidence.sha256)))
     leftover = Path(app.instance_path) / "evidence" / "tmp" / "tmpleft"
     leftover.write_bytes(b"x")
-    day_old = time.time() - 25 * 3600
+    day_old, now = time.time() - 25 * 3600, time.time()  # on one clock, even a faked one
     for path in (kept, evidence.path_for(orphan.sha256), leftover):
         os.utime(path, (day_old, day_old))
+    os.utime(evidence.path_for(fresh.sha256), (now, now))
     with app.app_context():
         run = run_recorded("cleanup")
         assert run.ok and run.summary == {"evidence_removed": 2}
