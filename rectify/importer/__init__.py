@@ -12,7 +12,7 @@ from flask import current_app
 from ..models import User
 from ..timeutil import local_today
 from .parser import parse_workbook
-from .reader import check_file, read_sheets
+from .reader import Limits, check_file, read_sheets
 from .report import Finding, ImportRefused, Report
 from .writer import BatchSpec, find_batch, write
 
@@ -26,11 +26,11 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     ``progress`` is told each stage as it starts (the CLI prints them; a page could stream them).
     """
     report = Report(batch=spec.title)
-    config = current_app.config
+    limits = Limits.from_config(current_app.config)
     try:
         progress(f"检查文件“{filename}”（{len(data) / 1024:.0f} KB）")
-        extension = check_file(data, filename, config["RECTIFY_IMPORT_MAX_MB"])
-        sheets = read_sheets(data, filename, extension, config["RECTIFY_IMPORT_MAX_ROWS"])
+        extension = check_file(data, filename, limits.max_mb)
+        sheets = read_sheets(data, filename, extension, limits)
         progress(f"解析 {len(sheets)} 个工作表，共 {sum(len(sheet.rows) for sheet in sheets)} 行")
         problems = parse_workbook(sheets, _reference_date(spec), report)
     except ImportRefused as refused:

@@ -1,0 +1,127 @@
+"""Reads one workbook inside a limited process; run only by sandbox.py as ``python -I sandbox_child.py``.
+
+Self-contained on purpose: it imports the standard library and python-calamine, nothing of
+Rectify or Flask, so it starts in a few tens of milliseconds and a crash in the Rust reader ends
+this process, not the server. The workbook's bytes come on stdin; the arguments are the memory
+cap (MB), the CPU time cap (s), the most rows and columns a sheet may span and the most bytes
+this process may write back.
+
+The answer on stdout is JSON, one object per line, read by sandbox.py:
+``{"sheet": name, "merged": [[r1, c1, r2, c2], ...], "rows": [[...], ...]}`` for each visible
+worksheet, then ``{"done": true}``; or, at any point, ``{"refused": why, ...}``. Cell values are
+JSON scalars; dates and times travel as one-key objects (``{"$date": "2023-06-30"}``), so the
+parent rebuilds them without unpickling anything.
+"""
+import io
+import json
+import sys
+from datetime import date, datetime, time, timedelta
+
+EXCEL_CELL_CHARS = 32767
+EXIT_OUT_OF_MEMORY = 3
+
+
+def limit(memory_mb: int, cpu_seconds: int) -> None:
+    """Cap this process's address space and CPU time (POSIX only; Windows has no rlimits)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    cap = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+
+def encode(value):
+    """Date and time cells as tagged objects (JSON has no such types)."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, time):
+        return {"$time": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"$timedelta": value.total_seconds()}
+    raise TypeError(f"unexpected cell value {type(value).__name__}")
+
+
+def too_long(rows):
+    """The first cell longer than Excel allows, as (row, column, length); else None."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value.__class__ is str and len(value) > EXCEL_CELL_CHARS:
+                return r, c, len(value)
+    return None
+
+
+class Answer:
+    """Lines to stdout, refusing once the total would pass what the parent accepts."""
+
+    def __init__(self, max_bytes: int):
+        self.left = max_bytes
+        self.out = sys.stdout.buffer
+
+    def send(self, message: dict) -> bool:
+        line = json.dumps(message, ensure_ascii=False, default=encode).encode() + b"\n"
+        if len(line) > self.left:
+            self.out.write(json.dumps({"refused": "output"}).encode() + b"\n")
+            return False
+        self.left -= len(line)
+        self.out.write(line)
+        return True
+
+
+def read(data: bytes, max_rows: int, max_columns: int, answer: Answer) -> None:
+    import python_calamine as calamine
+
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        answer.send({"refused": "encrypted"})
+        return
+    except Exception as error:  # calamine raises several kinds for a broken file
+        answer.send({"refused": "unreadable", "error": type(error).__name__})
+        return
+    for index, meta in enumerate(workbook.sheets_metadata):
+        if meta.typ != calamine.SheetTypeEnum.WorkSheet or meta.visible != calamine.SheetVisibleEnum.Visible:
+            continue
+        try:
+            sheet = workbook.get_sheet_by_index(index)
+        except Exception as error:
+            answer.send({"refused": "unreadable", "error": type(error).__name__})
+            return
+        height, width = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+        if height > max_rows or width > max_columns:  # .xls is checked only here, before Python sees it
+            answer.send({"refused": "extent", "sheet": meta.name, "rows": height, "columns": width})
+            return
+        rows = sheet.to_python(skip_empty_area=False)
+        long_cell = too_long(rows)
+        if long_cell:
+            answer.send({"refused": "cell", "sheet": meta.name, "row": long_cell[0], "column": long_cell[1],
+                         "length": long_cell[2]})
+            return
+        merged = [[a[0], a[1], b[0], b[1]] for a, b in (sheet.merged_cell_ranges or [])]
+        if not answer.send({"sheet": meta.name, "merged": merged, "rows": rows}):
+            return
+        del rows, sheet
+    answer.send({"done": True})
+
+
+def main(argv) -> int:
+    memory_mb, cpu_seconds, max_rows, max_columns, max_bytes = (int(arg) for arg in argv[1:6])
+    limit(memory_mb, cpu_seconds)
+    try:
+        import python_calamine  # noqa: F401  (loaded while the parent still checks the file)
+
+        data = sys.stdin.buffer.read()
+        if not data:  # the parent refused the file
+            return 0
+        read(data, max_rows, max_columns, Answer(max_bytes))
+        sys.stdout.flush()
+    except MemoryError:
+        return EXIT_OUT_OF_MEMORY
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
