@@ -9,7 +9,7 @@ from typing import Callable, Optional
 
 from flask import current_app
 
-from ..models import User
+from ..models import Batch, User
 from ..timeutil import local_today
 from .parser import parse_workbook
 from .reader import Limits, check_file, read_sheets
@@ -27,6 +27,10 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     """
     report = Report(batch=spec.title)
     limits = Limits.from_config(current_app.config)
+    longest = Batch.__table__.c.title.type.length
+    if len(spec.title) > longest:
+        report.errors.append(Finding(None, None, None, f"批次名称过长（{len(spec.title):,} 个字），最多 {longest} 个字。"))
+        return report
     try:
         progress(f"检查文件“{filename}”（{len(data) / 1024:.0f} KB）")
         extension = check_file(data, filename, limits.max_mb)
