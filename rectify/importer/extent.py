@@ -169,7 +169,7 @@ def _xlsx_fast(stream, extent: Extent, deadline: float) -> None:
             if b"" in letters:
                 raise _Unusual
             last = max(letters, key=lambda text: (len(text), text)).decode()
-            extent.reach(max(map(int, set(map(itemgetter(1), cells)))), column_number(last))
+            extent.reach(max(map(int, map(itemgetter(1), cells))), column_number(last))
         if b"dimension" in piece:
             dimensions = DIMENSION.findall(piece)
             if len(dimensions) != len(ANY_DIMENSION.findall(piece)):
