@@ -171,6 +171,11 @@ def rows_without_references(count: int) -> bytes:
     return with_sheet(table_rows() + "".join(f'<row><c t="inlineStr"><is><t>{n}</t></is></c></row>' for n in range(count)))
 
 
+def duplicated_reference() -> bytes:
+    """A cell with two r attributes: calamine reads the last, XFD50000."""
+    return with_sheet(table_rows() + '<row r="3"><c r="A3" r="XFD50000" t="inlineStr"><is><t>x</t></is></c></row>')
+
+
 def prefixed_far_cell() -> bytes:
     """Every element with a namespace prefix, <x:c>, and a cell at IV3 (256 columns)."""
     return with_sheet(table_rows(prefix="x") + f'<x:row r="3">{inline_cell("IV3", "x", "x")}</x:row>', prefix="x")
@@ -238,6 +243,11 @@ def ods_like_libreoffice() -> bytes:
 def ods_far_cell() -> bytes:
     """The table, 49,997 empty rows, then a row whose 16,384th cell holds text."""
     return ods(ods_table() + ods_row("", repeat=49997) + ods_row(ods_cell(repeat=16383) + ods_cell("x")))
+
+
+def ods_repeated_content() -> bytes:
+    """The table, then one row of text repeated 1,000,000 times, its count written "+1000000"."""
+    return ods(ods_table() + ods_row(ods_cell("x")).replace("<table:table-row>", '<table:table-row table:number-rows-repeated="+1000000">'))
 
 
 def sheets_stored_in_reverse() -> bytes:

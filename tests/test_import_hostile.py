@@ -32,11 +32,13 @@ HOSTILE = {
     "rows and cells without r": (lambda: ledgers.rows_without_references(60000), "台账.xlsx",
                                  TOO_LARGE.format("60,002 行 × 6 列")),
     "namespace prefix": (ledgers.prefixed_far_cell, "台账.xlsx", TOO_LARGE.format("3 行 × 256 列")),
+    "two r attributes": (ledgers.duplicated_reference, "台账.xlsx", TOO_LARGE.format("50,000 行 × 16,384 列")),
     "cell over 32,767 characters": (lambda: ledgers.long_cell(3, 32768), "台账.xlsx",
                                     "工作表“问题清单”第 2 行 C 列的单元格有 32,768 个字符，超过 Excel 单元格 32,767 个字符的上限"),
     "bad checksum": (ledgers.bad_checksum, "台账.xlsx", "“台账.xlsx”已损坏，无法打开。"),
     "bad checksum further in": (lambda: ledgers.bad_checksum(100), "台账.xlsx", "“台账.xlsx”已损坏，无法打开。"),
     "ods far cell": (ledgers.ods_far_cell, "台账.ods", TOO_LARGE.format("50,000 行 × 16,384 列")),
+    "ods row repeated": (ledgers.ods_repeated_content, "台账.ods", TOO_LARGE.format("1,000,002 行 × 6 列")),
 }
 AT_EVERY_DOOR = ["far cell", "lying dimension", "bad checksum further in", "ods far cell", "cell over 32,767 characters"]
 

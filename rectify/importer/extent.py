@@ -9,10 +9,12 @@ file when it passes the row or column limit, before anything is parsed into obje
   calamine finds them), hidden sheets included. The extent is the larger of the <dimension>
   record and the last cell present (any <c>, with a value or not, with any namespace prefix).
   Where every cell starts ``<c r="B7"`` (Excel, WPS, LibreOffice, openpyxl and XlsxWriter all
-  write that) two regular expressions read the decompressed stream 1 MiB at a time, with no
-  Python object per cell. Any other shape (a cell without ``r``, ``r`` not first, entities in
-  it) is read again by expat, which counts cells and rows without ``r`` as OOXML says: the
-  next column, the next row. Hidden columns come from the same pass.
+  write that) regular expressions read the decompressed stream 1 MiB at a time, with no Python
+  object per cell but a pair of bytes per reference: the largest reference in any ``r``
+  attribute (a duplicated one too: calamine reads the last) gives the extent. Any other shape
+  (a cell without ``r``, ``r`` not first, entities in it) is read again by expat, which counts
+  cells and rows without ``r`` as OOXML says: the next column, the next row, and refuses
+  duplicated attributes. Hidden columns come from the same pass.
 - .ods: content.xml through expat. A row or cell repeated (table:number-rows-repeated,
   number-columns-repeated) counts only when it holds content: LibreOffice ends every sheet
   with a million repeated empty rows, which no reader materialises.
@@ -38,9 +40,12 @@ from .report import ImportRefused
 EXCEL_COLUMNS = 16384
 CHUNK = 1 << 20
 LONGEST_TAG = 1 << 20  # a start tag longer than this sends the fast path to expat
-# Every <c> start tag: (letters, digits) when it begins with a plain r="B7", else (b"", b"").
-CELL = re.compile(rb'<c(?:\s+r="([A-Z]{1,3})([0-9]{1,7})"|(?=[\s/>]))')
-PREFIXED_CELL = re.compile(rb"<[^\s<>/!?\"'=]*:c(?:\s+r=\"([A-Z]{1,3})([0-9]{1,7})\"|(?=[\s/>]))")
+# A cell not in the usual shape: its start tag does not begin with r="B7" (with a prefix or without).
+ODD_CELL = re.compile(rb'<c(?!\s+r="[A-Z]{1,3}[0-9]{1,7}")(?=[\s/>])')
+ODD_PREFIXED_CELL = re.compile(rb"<[^\s<>/!?\"'=]*:c(?!\s+r=\"[A-Z]{1,3}[0-9]{1,7}\")(?=[\s/>])")
+# Every r attribute holding a cell reference, wherever it is: a second r in a cell (calamine
+# reads the last one) counts as much as the first. Row numbers alone (<row r="7">) do not match.
+REFERENCE_ATTRIBUTE = re.compile(rb"""r\s*=\s*["']([A-Za-z]+)([0-9]{1,12})["']""")
 PREFIX = rb"(?:[^\s<>/!?\"'=]*:)?"  # any namespace prefix, even an unusual one
 ANY_DIMENSION = re.compile(rb"<" + PREFIX + rb"dimension[\s/>]")
 DIMENSION = re.compile(rb"<" + PREFIX + rb'dimension\s+ref="([A-Z0-9:$]*)"')
@@ -48,6 +53,7 @@ COLUMN = re.compile(rb"<" + PREFIX + rb"col\s([^>]*)>")
 ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 REFERENCE = re.compile(r"\$?([A-Za-z]{0,5})\$?([0-9]{0,10})")
 COUNT = re.compile(r"[0-9]{1,10}")
+REPEAT = re.compile(r"[0-9]{1,20}")
 
 
 @dataclass
@@ -159,17 +165,14 @@ def _pieces(stream, deadline: float):
 
 
 def _xlsx_fast(stream, extent: Extent, deadline: float) -> None:
-    """The usual shape: every cell and the dimension read by regular expressions, C-speed."""
+    """The usual shape: the references and the dimension read by regular expressions, C-speed."""
     for piece in _pieces(stream, deadline):
-        cells = CELL.findall(piece)
-        if b":c" in piece:  # <x:c r="B7">: a namespace prefix, which is allowed
-            cells += PREFIXED_CELL.findall(piece)
-        if cells:
-            letters = set(map(itemgetter(0), cells))
-            if b"" in letters:
-                raise _Unusual
-            last = max(letters, key=lambda text: (len(text), text)).decode()
-            extent.reach(max(map(int, map(itemgetter(1), cells))), column_number(last))
+        if ODD_CELL.search(piece) or (b":c" in piece and ODD_PREFIXED_CELL.search(piece)):
+            raise _Unusual
+        references = REFERENCE_ATTRIBUTE.findall(piece)
+        if references:
+            letters = max(set(map(itemgetter(0), references)), key=lambda text: (len(text), text.upper()))
+            extent.reach(max(map(int, map(itemgetter(1), references))), column_number(letters.decode()))
         if b"dimension" in piece:
             dimensions = DIMENSION.findall(piece)
             if len(dimensions) != len(ANY_DIMENSION.findall(piece)):
@@ -295,7 +298,9 @@ class _OdsCounter:
 
 
 def _repeat(value: Optional[str]) -> int:
-    return int(value) if value and COUNT.fullmatch(value) and int(value) > 0 else 1
+    """A repeat count as calamine parses it (Rust's usize also takes a leading +); else 1."""
+    digits = (value or "").removeprefix("+")
+    return int(digits) if REPEAT.fullmatch(digits) and int(digits) > 0 else 1
 
 
 def _ods(archive, deadline: float) -> list[Extent]:
