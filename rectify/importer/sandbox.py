@@ -8,6 +8,8 @@ for whatever gets past it. Design decisions:
   user site-packages, nothing of the working directory on sys.path) running a small script that
   imports only the standard library and python-calamine, never Flask or the rectify package. It
   starts in about 70 ms (most of it loading calamine) and inherits no state of the server.
+  sys.executable must be a Python interpreter: it is under ``python app.py``, ``flask`` and
+  gunicorn, not under uWSGI or mod_wsgi, which name their own binary there.
 - The child caps itself before it reads a byte: RLIMIT_AS (address space) at
   RECTIFY_IMPORT_MEMORY_MB and RLIMIT_CPU at RECTIFY_IMPORT_TIMEOUT seconds. It does so itself
   because ``preexec_fn`` is unsafe in a threaded server. RUST_BACKTRACE is off in its
