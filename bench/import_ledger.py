@@ -7,7 +7,10 @@ It writes a ledger like the offices' (title row, merged problem cells over three
 each, Chinese text, deadlines as words), then in separate processes (so each peak memory
 is its own): pandas.read_excel reading the file, and Rectify's full import — open, parse,
 validate, write to a fresh SQLite database, commit. It prints both times, their ratio and
-each process's peak memory. Not a test.
+each process's peak memory. Then what the protection costs: Rectify's reading alone (the
+extent check, then calamine in the sandbox process, the rows sent back as JSON) against
+calamine reading the same rows in the process itself, each the fastest of --repeat runs.
+Not a test.
 """
 import argparse
 import json
@@ -56,6 +59,10 @@ def child(kind: str, path: str) -> None:
 
         frame = pandas.read_excel(path)
         result = {"rows": len(frame)}
+    elif kind in ("read", "calamine"):
+        result = {"seconds": min(read_once(kind, Path(path).read_bytes()) for _ in range(int(os.environ["REPEAT"])))}
+        print(json.dumps(result))
+        return
     else:
         sys.path.insert(0, str(ROOT))
         from rectify import create_app
@@ -76,8 +83,27 @@ def child(kind: str, path: str) -> None:
     print(json.dumps(result))
 
 
-def run_child(kind, path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def read_once(kind: str, data: bytes) -> float:
+    """Seconds to read the workbook's rows: through Rectify's checks and sandbox, or by calamine here."""
+    import io
+
+    started = time.perf_counter()
+    if kind == "read":
+        sys.path.insert(0, str(ROOT))
+        from rectify.importer.reader import Limits, check_file, read_sheets
+
+        read_sheets(data, "ledger.xlsx", check_file(data, "ledger.xlsx", 20), Limits())
+    else:
+        import python_calamine
+
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for index in range(len(workbook.sheet_names)):
+            workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    return time.perf_counter() - started
+
+
+def run_child(kind, path, repeat=1):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPEAT": str(repeat)}
     output = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True, text=True,
                             check=True, cwd=ROOT, env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -86,6 +112,7 @@ def run_child(kind, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each reading, the fastest counts")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -96,11 +123,16 @@ def main():
         print(f"ledger: {args.rows} measure rows, {path.stat().st_size / 1024:.0f} KB")
         reference = run_child("pandas", path)
         ours = run_child("rectify", path)
+        sandboxed = run_child("read", path, args.repeat)
+        bare = run_child("calamine", path, args.repeat)
     assert ours["errors"] == 0 and ours["measures"] == args.rows, ours
     print(f"pandas.read_excel (openpyxl) : {reference['seconds']:6.2f} s, peak {reference['peak_mb']:.0f} MB")
     print(f"Rectify full import (SQLite) : {ours['seconds']:6.2f} s, peak {ours['peak_mb']:.0f} MB "
           f"({ours['problems']} problems, {ours['measures']} measures)")
     print(f"ratio import / pandas read   : {ours['seconds'] / reference['seconds']:.2f}")
+    print(f"reading: checks and sandbox  : {sandboxed['seconds']:6.2f} s against calamine in process "
+          f"{bare['seconds']:.2f} s, +{sandboxed['seconds'] - bare['seconds']:.2f} s "
+          f"({(sandboxed['seconds'] - bare['seconds']) / ours['seconds']:.0%} of the full import)")
 
 
 if __name__ == "__main__":

@@ -32,9 +32,13 @@ class Defaults:
     RECTIFY_MAX_REQUEST_MB = 100
     # Largest evidence file (佐证材料), in megabytes.
     RECTIFY_EVIDENCE_MAX_MB = 50
-    # Largest workbook accepted for import, in megabytes, and most rows in one sheet.
+    # Largest workbook accepted for import, in megabytes, and most rows and columns any sheet may span.
     RECTIFY_IMPORT_MAX_MB = 20
     RECTIFY_IMPORT_MAX_ROWS = 50000
+    RECTIFY_IMPORT_MAX_COLUMNS = 200
+    # Reading a workbook happens in a child process with this much memory (Linux, macOS) and time.
+    RECTIFY_IMPORT_MEMORY_MB = 2048
+    RECTIFY_IMPORT_TIMEOUT = 60
     # A ledger export of more measures than this is made in the background, its progress shown.
     RECTIFY_LEDGER_BACKGROUND_ROWS = 5000
     # Reminders: days before the deadline for due-soon notices; overdue notices every N days;
@@ -162,6 +166,7 @@ def _derive(app):
         raise ConfigError(f"RECTIFY_OUTBOX_LEASE_MINUTES 至少为 1（分钟）：{config['RECTIFY_OUTBOX_LEASE_MINUTES']}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
     config.setdefault("REMEMBER_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"])
+    _check_import_limits(config)
     if config["RECTIFY_SCHEDULER"] not in ("on", "off"):
         raise ConfigError(f"RECTIFY_SCHEDULER 应为 on 或 off，实际为 {config['RECTIFY_SCHEDULER']!r}")
     # Checks raise, never assert: ``python -O`` strips asserts, and a bad time must still stop the start.
@@ -199,6 +204,23 @@ def _clock_time(text, day_end: bool = False) -> tuple[int, int] | None:
     if day_end and moment == (24, 0):
         return moment
     return moment if moment[0] < 24 and moment[1] < 60 else None
+# Each import limit's allowed range: Excel's own sheet size bounds the rows and columns; below
+# 64 MB the reader process cannot even start.
+IMPORT_LIMITS = {
+    "RECTIFY_IMPORT_MAX_MB": (1, None, "MB"),
+    "RECTIFY_IMPORT_MAX_ROWS": (1, 1048576, "行"),
+    "RECTIFY_IMPORT_MAX_COLUMNS": (1, 16384, "列"),
+    "RECTIFY_IMPORT_MEMORY_MB": (64, None, "MB"),
+    "RECTIFY_IMPORT_TIMEOUT": (1, None, "秒"),
+}
+
+
+def _check_import_limits(config):
+    for key, (low, high, unit) in IMPORT_LIMITS.items():
+        value = config[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < low or (high and value > high):
+            allowed = f" {low} 至 {high} 之间的整数" if high else f"不小于 {low} 的整数"
+            raise ConfigError(f"{key} 应为{allowed}（{unit}），实际为 {value!r}")
 
 
 def read_or_create_secret(path: Path) -> str:

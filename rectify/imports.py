@@ -90,7 +90,7 @@ def upload():
     db.session.rollback()  # a preview writes nothing
     confirm = ConfirmForm(formdata=None, token=token, filename=filename, title=spec.title, kind=spec.kind.value,
                           feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
-    markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.row for e in report.errors)
+    markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.names_a_cell for e in report.errors)
     return render_template("imports/preview.html", report=report, confirm=confirm, filename=filename,
                            token=token, markable=markable, spec=spec), 400 if report.errors else 200
 
@@ -149,5 +149,8 @@ def marked(token):
     data = uploads.path_for(token).read_bytes()
     report = import_findings(data, "标注.xlsx", BatchSpec("（预览）"), by=None, via="web")
     db.session.rollback()
-    return send_file(io.BytesIO(mark_errors(data, report.errors)), mimetype=XLSX, as_attachment=True,
+    cells = [finding for finding in report.errors if finding.names_a_cell]
+    if not cells:  # refused as a whole (too large, damaged...): openpyxl must not open it
+        abort(404)
+    return send_file(io.BytesIO(mark_errors(data, cells)), mimetype=XLSX, as_attachment=True,
                      download_name="问题清单（已标注错误）.xlsx")

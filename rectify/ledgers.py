@@ -26,6 +26,7 @@ from .evidence import EvidenceError, clean_filename
 from .extensions import db
 from .filters import MeasureFilters
 from .forms import Form
+from .importer.reader import Limits
 from .ledger import background, export_ledger, ledger_title
 from .ledger.roundtrip import apply_changes, read_changes
 from .models import LedgerExport
@@ -151,9 +152,7 @@ class LedgerConfirmForm(Form):
 
 
 def _changes(data, filename):
-    config = current_app.config
-    return read_changes(data, filename, current_user._get_current_object(), config["RECTIFY_IMPORT_MAX_MB"],
-                        config["RECTIFY_IMPORT_MAX_ROWS"])
+    return read_changes(data, filename, current_user._get_current_object(), Limits.from_config(current_app.config))
 
 
 @bp.route("/upload", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ and truncate it after each test. Services that are not here are skipped, unless 
 import contextvars
 import os
 import shutil
+import subprocess
 import threading
 import time
 import uuid
@@ -265,6 +266,26 @@ def make_measure(session, make_department):
         return measure
 
     return make
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """Convert workbook bytes to another format as LibreOffice saves it: ``convert(data, "xls")``."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        unavailable("libreoffice", "soffice not found (apt-get install libreoffice-calc-nogui)")
+    folder = tmp_path_factory.mktemp("lo")
+
+    def convert(data: bytes, target: str) -> bytes:
+        work = folder / uuid.uuid4().hex
+        work.mkdir()
+        (work / "source.xlsx").write_bytes(data)
+        profile = f"-env:UserInstallation=file://{work}/profile"
+        subprocess.run([soffice, profile, "--headless", "--convert-to", target, "--outdir", str(work / "out"),
+                        str(work / "source.xlsx")], check=True, capture_output=True, timeout=120)
+        return (work / "out" / f"source.{target}").read_bytes()
+
+    return convert
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -127,6 +128,24 @@ class Browserless:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
         return self._open(urllib.request.Request(self.base_url + path, data=body, method="POST"))
+
+    def upload(self, path: str, fields: dict, files: dict, form_page: str = "", headers: dict | None = None):
+        """POST ``fields`` and ``files`` ({name: (filename, bytes)}) as multipart/form-data; with
+        ``form_page``, first GET it for its CSRF token as a browser would."""
+        if form_page:
+            page = self.get(form_page)[2]
+            fields = {**fields, "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)}
+        boundary = uuid.uuid4().hex
+        body = b"".join(
+            [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+            + [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+               f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n"
+               for name, (filename, data) in files.items()]
+            + [f"--{boundary}--\r\n".encode()])
+        request = urllib.request.Request(self.base_url + path, data=body, method="POST", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
+        return self._open(request)
 
     def _open(self, request):
         try:

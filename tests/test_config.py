@@ -56,6 +56,10 @@ def test_environment_overrides_instance_config(tmp_path, clean_env):
         ("RECTIFY_LONG_TERM_CLOSES_PROBLEM", "maybe", "应为 true 或 false"),
         ("RECTIFY_TIMEZONE", "Beijing", "不是有效的时区"),
         ("RECTIFY_MAX_REQUEST_MB", "-1", "不能为负数"),
+        ("RECTIFY_IMPORT_MAX_COLUMNS", "20000", "RECTIFY_IMPORT_MAX_COLUMNS 应为 1 至 16384 之间的整数（列），实际为 20000"),
+        ("RECTIFY_IMPORT_MAX_ROWS", "0", "RECTIFY_IMPORT_MAX_ROWS 应为 1 至 1048576 之间的整数（行）"),
+        ("RECTIFY_IMPORT_MEMORY_MB", "32", "RECTIFY_IMPORT_MEMORY_MB 应为不小于 64 的整数（MB），实际为 32"),
+        ("RECTIFY_IMPORT_TIMEOUT", "0", "RECTIFY_IMPORT_TIMEOUT 应为不小于 1 的整数（秒）"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, clean_env, name, value, message):

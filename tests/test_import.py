@@ -177,7 +177,7 @@ def test_a_sheet_of_100000_junk_rows_is_refused_quickly(app, session):
     started = time.perf_counter()
     report = run(app, data)
     assert time.perf_counter() - started < 5
-    assert "超过 50000 行的上限" in report.errors[0].message
+    assert "数据范围达 100,000 行 × 1 列，超过上限（50,000 行、200 列）" in report.errors[0].message
 
 
 def test_names_link_to_users_and_near_miss_units_are_flagged(app, session, make_user, make_department):

@@ -1,8 +1,4 @@
-"""Workbooks written by LibreOffice (as many offices save them), .xls included."""
-import shutil
-import subprocess
-import uuid
-
+"""Workbooks written by LibreOffice (as many offices save them), .xls and .ods included."""
 import pytest
 import sqlalchemy as sa
 
@@ -11,30 +7,16 @@ from rectify.importer import BatchSpec, import_findings
 from rectify.models import Measure, SourceKind
 
 import ledgers
-from conftest import unavailable
 from test_import import SPEC, counts
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory):
-    """The messy ledger re-saved by LibreOffice as .xls and as .xlsx."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if not soffice:
-        unavailable("libreoffice", "soffice not found (apt-get install libreoffice-calc-nogui)")
-    folder = tmp_path_factory.mktemp("lo")
-    source = folder / "source.xlsx"
-    source.write_bytes(ledgers.messy_ledger())
-    profile = f"-env:UserInstallation=file://{folder}/profile-{uuid.uuid4().hex}"
-    out = {}
-    for target in ("xls", "xlsx"):
-        target_dir = folder / target
-        subprocess.run([soffice, profile, "--headless", "--convert-to", target, "--outdir", str(target_dir), str(source)],
-                       check=True, capture_output=True, timeout=120)
-        out[target] = (target_dir / f"source.{target}").read_bytes()
-    return out
+def converted(libreoffice):
+    """The messy ledger re-saved by LibreOffice as .xls, .xlsx and .ods."""
+    return {target: libreoffice(ledgers.messy_ledger(), target) for target in ("xls", "xlsx", "ods")}
 
 
-@pytest.mark.parametrize("kind", ["xls", "xlsx"])
+@pytest.mark.parametrize("kind", ["xls", "xlsx", "ods"])
 def test_libreoffice_files_import_like_the_original(app, session, converted, kind):
     with app.app_context():
         report = import_findings(converted[kind], f"巡察反馈.{kind}", SPEC, by=None, via="cli")
@@ -53,3 +35,4 @@ def test_xls_reimport_updates_in_place(app, session, converted):
             report = import_findings(converted["xls"], "巡察反馈.xls", BatchSpec(SPEC.title, SourceKind.XUNCHA, SPEC.feedback_on), by=None, via="cli")
             db.session.commit()
     assert report.unchanged["measures"] == 5 and counts(session) == (1, 3, 5)
+

@@ -13,10 +13,10 @@ from typing import Callable, Optional
 from flask import current_app
 
 from ..extensions import db
-from ..models import ImportRecord, User
+from ..models import Batch, ImportRecord, User
 from ..timeutil import local_today
 from .parser import parse_workbook
-from .reader import check_file, read_sheets
+from .reader import Limits, check_file, read_sheets
 from .report import Finding, ImportRefused, Report
 from .undo import UndoRefused, undo_import
 from .writer import BatchSpec, find_batch, write
@@ -33,11 +33,15 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     prints them; a page could stream them).
     """
     report = Report(batch=spec.title)
-    config = current_app.config
+    limits = Limits.from_config(current_app.config)
+    longest = Batch.__table__.c.title.type.length
+    if len(spec.title) > longest:
+        report.errors.append(Finding(None, None, None, f"批次名称过长（{len(spec.title):,} 个字），最多 {longest} 个字。"))
+        return report
     try:
         progress(f"检查文件“{filename}”（{len(data) / 1024:.0f} KB）")
-        extension = check_file(data, filename, config["RECTIFY_IMPORT_MAX_MB"])
-        sheets = read_sheets(data, filename, extension, config["RECTIFY_IMPORT_MAX_ROWS"])
+        extension = check_file(data, filename, limits.max_mb)
+        sheets = read_sheets(data, filename, extension, limits)
         progress(f"解析 {len(sheets)} 个工作表，共 {sum(len(sheet.rows) for sheet in sheets)} 行")
         problems = parse_workbook(sheets, _reference_date(spec), report)
     except ImportRefused as refused:

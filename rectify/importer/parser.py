@@ -13,11 +13,11 @@ from typing import Optional
 
 from openpyxl.utils import get_column_letter
 
-from ..models import MeasureStatus
+from ..models import Department, MeasureStatus, Person, Problem
 from ..people import split_names
 from ..timeutil import format_date
 from .deadlines import Deadline, DeadlineError, parse_deadline
-from .headers import find_header, normalize_header
+from .headers import FIELD_LABELS, find_header, normalize_header
 from .reader import Sheet, merged_value_grid, optional_text
 from .report import ImportRefused, Report
 
@@ -25,6 +25,17 @@ SECTION = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（
 SUB_SECTION = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
 NOTE_ROW = re.compile(r"^\s*(?:注|备注|说明|填表说明|填报说明)\s*[:：]")
 NUMBERED = re.compile(r"(?:^|(?<=[；;。\n]))\s*(?:\d{1,2}\s*[.、．]|[（(]\d{1,2}[）)])\s*")
+# The longest text a field may hold in the database; a longer one would fail the insert
+# (PostgreSQL) or be stored whole where it should not fit (SQLite). Names are checked one by one.
+FIELD_LIMITS = {
+    "number": Problem.__table__.c.number.type.length,
+    "aspect": Problem.__table__.c.aspect.type.length,
+    "unit": Department.__table__.c.name.type.length,
+    "cooperating": Department.__table__.c.name.type.length,
+    "leader": Person.__table__.c.name.type.length,
+    "owner": Person.__table__.c.name.type.length,
+}
+SECTION_LIMIT = min(Problem.__table__.c.aspect.type.length, Problem.__table__.c.category.type.length)
 STATUS_WORDS = [
     (MeasureStatus.DONE, ("已销号", "已完成", "已整改", "完成整改", "整改完成", "已办结", "是")),
     (MeasureStatus.LONG_TERM, ("长期坚持", "持续整改", "持续推进", "基本完成", "阶段性成果")),
@@ -102,8 +113,8 @@ def parse_workbook(sheets: list[Sheet], reference: date, report: Report) -> list
     if tables == 0:
         raise ImportRefused("未找到可识别的表头：表格中应有“存在问题”或“整改措施”等列名（可下载标准模板对照）。")
     if tables > 1:  # several sheets: each sheet is a section unless its rows name one
-        for problem in problems:
-            problem.aspect = problem.aspect or problem.sheet
+        for problem in problems:  # (a name longer than Excel's 31 characters is made up: cut it)
+            problem.aspect = problem.aspect or problem.sheet[:SECTION_LIMIT]
     return problems
 
 
@@ -120,6 +131,7 @@ def _parse_sheet(sheet: Sheet, reference: date, report: Report) -> Optional[list
     report.sheets.append({"sheet": sheet.name, "header_row": header_row + 1,
                           "columns": {_letter(c): f for c, f in sorted(columns.items())}})
     by_field = {f: c for c, f in columns.items()}
+    limited = [(f, by_field[f], limit) for f, limit in FIELD_LIMITS.items() if f in by_field]
     problems: list[ParsedProblem] = []
     aspect = category = None
     current: Optional[ParsedProblem] = None
@@ -133,10 +145,17 @@ def _parse_sheet(sheet: Sheet, reference: date, report: Report) -> Optional[list
         if NOTE_ROW.match(filled[0]):
             continue
         if len(set(filled)) == 1 and (len(filled) > 1 or SECTION.match(filled[0])):
+            if len(filled[0]) > SECTION_LIMIT:
+                first = next(c for c, v in enumerate(row) if c not in sheet.hidden_columns and optional_text(v))
+                report.error(sheet.name, index, first, f"分类标题过长（{len(filled[0]):,} 个字），最多 {SECTION_LIMIT} 个字。")
+                continue
             if SUB_SECTION.match(filled[0]):
                 category = filled[0]
             else:
                 aspect, category = filled[0], None
+            continue
+        if any(c < len(row) and len(str(row[c])) > limit for _, c, limit in limited) and _overlong(
+                cell, limited, sheet, index, report):
             continue
         description, measure_text = cell("problem"), cell("measure")
         number = cell("number")
@@ -184,6 +203,19 @@ def _add_measures(problem, measure_text, cell, by_field, extra, row, sheet, inde
             split_names(cell("leader")) or list(problem.leaders), split_names(cell("owner")),
             deadline, status, cell("progress"), "；".join(notes) or None,
         ))
+
+
+def _overlong(cell, limited, sheet, index, report) -> bool:
+    """Report each field of the row longer than the database holds; True when there was one."""
+    found = False
+    for name, column, limit in limited:
+        parts = split_names(cell(name)) if name in ("unit", "cooperating", "leader", "owner") else [cell(name) or ""]
+        longest = max(parts, key=len, default="")
+        if len(longest) > limit:
+            report.error(sheet.name, index, column, f"{FIELD_LABELS[name]}“{longest[:20]}……”过长（{len(longest):,} 个字），"
+                                                    f"最多 {limit} 个字。")
+            found = True
+    return found
 
 
 def _first(text: Optional[str]) -> Optional[str]:

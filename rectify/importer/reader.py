@@ -4,18 +4,25 @@ python-calamine (Rust) reads .xlsx, .xls and .ods, several times faster than ope
 reports merged ranges. Before it sees a file, the file is checked here: size, type by content
 (an .xlsx that is an OLE container is an encrypted workbook), the zip's uncompressed size
 and ratio (a zip bomb is refused without inflating it), and no XML part may declare a DTD
-(entity expansion attacks need one; OOXML and ODF never do). Hidden columns are read from
-the xlsx sheet XML with defusedxml.
+(entity expansion attacks need one; OOXML and ODF never do). Then every sheet's real extent is
+read from the raw XML (extent.py) and checked against the row and column limits, and only then
+is the workbook parsed, in a child process with its own memory and time limits (sandbox.py).
+Hidden columns come from the extent pass, matched to sheets by name. A damaged zip (a bad
+checksum, a truncated member) is refused with a message wherever it is noticed.
 """
 import io
+import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Optional
+from xml.parsers.expat import ExpatError
 
-import python_calamine
-from defusedxml.ElementTree import iterparse
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
 
-from ..numbers import whole_number
+from . import sandbox
+from .extent import survey, too_large
 from .report import ImportRefused
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -23,7 +30,9 @@ ZIP = b"PK\x03\x04"
 EXTENSIONS = {"xlsx", "xlsm", "xls", "ods"}
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_RATIO = 200
-NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+# What zipfile and zlib raise for a damaged member: bad CRC, truncated or garbled data, an
+# unsupported compression method or encryption.
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
 @dataclass
@@ -32,6 +41,22 @@ class Sheet:
     rows: list[list]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, col, last row, col
     hidden_columns: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one uploaded workbook may take (the RECTIFY_IMPORT_* settings)."""
+    max_mb: int = 20
+    max_rows: int = 50000
+    max_columns: int = 200
+    memory_mb: int = 2048
+    timeout: int = 60
+
+    @classmethod
+    def from_config(cls, config) -> "Limits":
+        return cls(config["RECTIFY_IMPORT_MAX_MB"], config["RECTIFY_IMPORT_MAX_ROWS"],
+                   config["RECTIFY_IMPORT_MAX_COLUMNS"], config["RECTIFY_IMPORT_MEMORY_MB"],
+                   config["RECTIFY_IMPORT_TIMEOUT"])
 
 
 def check_file(data: bytes, filename: str, max_mb: int) -> str:
@@ -49,71 +74,65 @@ def check_file(data: bytes, filename: str, max_mb: int) -> str:
         return extension
     if extension == "xls" or not data.startswith(ZIP):
         raise ImportRefused(f"“{filename}”的内容不是 Excel 工作簿，可能已损坏或被改名。")
-    _check_zip(data, filename)
+    with _zip(data, filename) as archive:
+        _check_zip(archive, len(data), filename)
     return extension
 
 
-def _check_zip(data: bytes, filename: str) -> None:
+def _zip(data: bytes, filename: str) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ImportRefused(f"“{filename}”已损坏，无法打开。") from None
-    with archive:
-        members = archive.infolist()
-        total = sum(m.file_size for m in members)
-        if total > MAX_UNCOMPRESSED or total > MAX_RATIO * max(len(data), 1):
-            raise ImportRefused(f"“{filename}”解压后过大（{total // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝。")
+        return zipfile.ZipFile(io.BytesIO(data))
+    except ZIP_ERRORS:
+        raise _damaged(filename) from None
+
+
+def _damaged(filename: str) -> ImportRefused:
+    return ImportRefused(f"“{filename}”已损坏，无法打开。")
+
+
+def _check_zip(archive: zipfile.ZipFile, size: int, filename: str) -> None:
+    members = archive.infolist()
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED or total > MAX_RATIO * max(size, 1):
+        raise ImportRefused(f"“{filename}”解压后过大（{total // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝。")
+    try:
         for member in members:
             if member.filename.endswith((".xml", ".rels")):
                 with archive.open(member) as part:
                     head = part.read(2048)
                 if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                    raise ImportRefused(f"“{filename}”包含不允许的 XML 声明（DTD），已拒绝。")
+                    raise _dtd(filename)
+    except ZIP_ERRORS:
+        raise _damaged(filename) from None
 
 
-def read_sheets(data: bytes, filename: str, extension: str, max_rows: int) -> list[Sheet]:
-    """Every visible worksheet of the workbook."""
+def _dtd(filename: str) -> ImportRefused:
+    return ImportRefused(f"“{filename}”包含不允许的 XML 声明（DTD），已拒绝。")
+
+
+def read_sheets(data: bytes, filename: str, extension: str, limits: Limits) -> list[Sheet]:
+    """Every visible worksheet of the workbook, once every sheet is known to fit the limits."""
+    with sandbox.Sandbox(limits) as reader:  # starts now, reads only once the extents pass
+        deadline = time.monotonic() + limits.timeout
+        extents = [] if extension == "xls" else _survey(data, filename, extension, deadline, limits)
+        for extent in extents:
+            if extent.rows > limits.max_rows or extent.columns > limits.max_columns:
+                raise too_large(extent.sheet, extent.rows, extent.columns, limits.max_rows, limits.max_columns)
+        reads = reader.read(data, filename)
+    hidden = {extent.sheet: extent.hidden_columns for extent in extents}
+    return [Sheet(read.name, read.rows, read.merged, hidden.get(read.name, set())) for read in reads]
+
+
+def _survey(data: bytes, filename: str, extension: str, deadline: float, limits: Limits):
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except python_calamine.PasswordError:
-        raise ImportRefused(f"“{filename}”已加密，请取消密码后重新导入。") from None
-    except Exception as error:  # calamine raises several kinds for a broken file
-        raise ImportRefused(f"“{filename}”无法读取：文件已损坏或格式不受支持（{type(error).__name__}）。") from None
-    hidden = _hidden_columns(data) if extension in ("xlsx", "xlsm") else {}
-    sheets = []
-    try:
-        for index, meta in enumerate(workbook.sheets_metadata):
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
-                continue
-            sheet = workbook.get_sheet_by_index(index)
-            if sheet.height > max_rows:
-                raise ImportRefused(f"工作表“{meta.name}”有 {sheet.height} 行，超过 {max_rows} 行的上限，请删除多余的行。")
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = [((a[0], a[1], b[0], b[1])) for a, b in (sheet.merged_cell_ranges or [])]
-            sheets.append(Sheet(meta.name, rows, merged, hidden.get(index, set())))
-    finally:
-        workbook.close()
-    return sheets
-
-
-def _hidden_columns(data: bytes) -> dict[int, set[int]]:
-    """Sheet index → hidden column indexes (0-based), from each sheet's <cols> element."""
-    found = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = sorted((n for n in archive.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")),
-                       key=lambda n: whole_number("".join(ch for ch in n if ch.isdigit())) or 0)
-        for index, name in enumerate(names):
-            columns = set()
-            with archive.open(name) as part:
-                for _, element in iterparse(part, events=("start",)):
-                    if element.tag == f"{NS}sheetData":
-                        break
-                    if element.tag == f"{NS}col" and element.get("hidden") in ("1", "true"):
-                        columns.update(range(int(element.get("min")) - 1, int(element.get("max"))))
-            found[index] = columns
-    return found
+        with _zip(data, filename) as archive:
+            return survey(archive, extension, deadline)
+    except DefusedXmlException:
+        raise _dtd(filename) from None
+    except TimeoutError:
+        raise sandbox.timed_out(filename, limits) from None
+    except (*ZIP_ERRORS, ParseError, ExpatError):
+        raise _damaged(filename) from None
 
 
 def merged_value_grid(sheet: Sheet) -> list[list]:

@@ -16,6 +16,11 @@ class Finding:
     column: Optional[str]  # a letter, as Excel shows it
     message: str
 
+    @property
+    def names_a_cell(self) -> bool:
+        """Only parsing names cells, and only a file past the reader's checks is parsed."""
+        return bool(self.sheet and self.row and self.column)
+
     def __str__(self) -> str:
         where = "，".join(part for part in (
             f"工作表“{self.sheet}”" if self.sheet else "",

@@ -56,10 +56,17 @@ def build_template() -> bytes:
 
 
 def mark_errors(data: bytes, findings: Iterable[Finding]) -> bytes:
-    """The user's own .xlsx with each bad cell filled red and the reason in its comment."""
+    """The user's own .xlsx with each bad cell filled red and the reason in its comment.
+
+    openpyxl has neither the extent check nor the sandbox of the reader, so this opens only a
+    workbook the importer has read: one with findings in its cells (only parsing names cells).
+    """
+    findings = [finding for finding in findings if finding.names_a_cell]
+    if not findings:
+        raise ValueError("only a workbook the importer read and found errors in is marked")
     workbook = load_workbook(io.BytesIO(data))
     for finding in findings:
-        if not (finding.sheet in workbook.sheetnames and finding.row and finding.column):
+        if finding.sheet not in workbook.sheetnames:
             continue
         cell = workbook[finding.sheet][f"{finding.column}{finding.row}"]
         if type(cell).__name__ == "MergedCell":

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from .. import workflow
 from ..extensions import db
 from ..importer.headers import normalize_header
-from ..importer.reader import check_file, read_sheets
+from ..importer.reader import Limits, check_file, read_sheets
 from ..importer.report import Finding, ImportRefused
 from ..models import Measure, User
 from ..permissions import can_view_measure, can_work_on
@@ -44,12 +44,12 @@ class RoundTrip:
     errors: list[Finding] = field(default_factory=list)
 
 
-def read_changes(data: bytes, filename: str, user: User, max_mb: int, max_rows: int) -> RoundTrip:
+def read_changes(data: bytes, filename: str, user: User, limits: Limits) -> RoundTrip:
     """What uploading this edited ledger would change, and which rows it must refuse."""
     result = RoundTrip()
     try:
-        extension = check_file(data, filename, max_mb)
-        sheets = read_sheets(data, filename, extension, max_rows)
+        extension = check_file(data, filename, limits.max_mb)
+        sheets = read_sheets(data, filename, extension, limits)
     except ImportRefused as refused:
         result.errors.append(Finding(None, None, None, str(refused)))
         return result
