@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .logs import request_id
 
 MESSAGES = {
     400: ("请求无效", "提交的内容有误，请检查后重试。"),
@@ -70,8 +71,8 @@ def _unexpected_error(error: Exception):
         raise error  # let tests and the debugger see it
     db.session.rollback()
     current_app.logger.exception("Unhandled error", exc_info=error)
-    if _is_api():
-        return api_error(500, "internal_server_error", MESSAGES[500][1])
+    if _is_api():  # the id, also in the X-Request-Id header, finds the traceback in the log
+        return api_error(500, "internal_server_error", f"{MESSAGES[500][1]}（错误编号：{request_id()}）")
     return render_error(InternalServerError.code)
 
 

@@ -141,10 +141,12 @@ def test_an_unexpected_failure_is_a_logged_json_500(client, mine, token_for, mon
     monkeypatch.setattr("rectify.ledger.export_ledger", disk_full)
     response = client.get("/api/v1/ledger.xlsx", headers=token_for(mine.owners[0].user))
     assert response.status_code == 500 and response.is_json
+    request_id = response.headers["X-Request-Id"]
     assert response.json == {"error": {"code": "internal_server_error",
-                                       "message": "系统出现错误，已记录。请稍后重试，或联系管理员。"}}
+                                       "message": f"系统出现错误，已记录。请稍后重试，或联系管理员。（错误编号：{request_id}）"}}
     assert "No space left" not in response.get_data(as_text=True)
     assert "Unhandled error" in caplog.text and "No space left on device" in caplog.text
+    assert any(getattr(record, "request_id", None) == request_id for record in caplog.records)
 
 
 def test_a_write_that_lost_a_race_is_a_json_409(client, session, mine, token_for, monkeypatch):
