@@ -6,9 +6,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config, logs
-from .extensions import csrf, db, limiter, login_manager, migrate
-from .numbers import DATABASE_MAX
+from rectify import config, logs
+from rectify.extensions import csrf, db, limiter, login_manager, migrate
+from rectify.numbers import DATABASE_MAX
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -28,12 +28,12 @@ def create_app(test_config=None):
     _bind_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, revision, security, templating
+    from rectify import cli, errors, revision, security, templating
 
     errors.register(app)
     security.init_app(app)
     revision.init_app(app)
-    from .ledger import background
+    from rectify.ledger import background
 
     background.init_app(app)
     templating.register(app)
@@ -66,7 +66,7 @@ def _bind_extensions(app):
 
 
 def _register_blueprints(app):
-    from . import admin, api, auth, batches, board, imports, ledgers, main, notifications, tickets
+    from rectify import admin, api, auth, batches, board, imports, ledgers, main, notifications, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

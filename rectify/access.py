@@ -6,9 +6,9 @@ permissions.py.
 from flask import abort
 from flask_login import current_user
 
-from .extensions import db
-from .models import Evidence, ExtensionRequest, Measure, Problem
-from .permissions import can_comment, can_supervise, can_view_measure, can_work_on, visible_measures
+from rectify.extensions import db
+from rectify.models import Evidence, ExtensionRequest, Measure, Problem
+from rectify.permissions import can_comment, can_supervise, can_view_measure, can_work_on, visible_measures
 
 NEEDS = {
     "view": can_view_measure,

@@ -13,13 +13,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
-from . import audit
-from .extensions import db
-from .forms import EmptyForm, Form
-from .models import Department, Measure, Person, Problem, Role, User
-from .permissions import can_manage_users, require
-from .timeutil import utcnow
-from .users_ops import UserError, create_user, generate_password, reset_password, update_user
+from rectify import audit
+from rectify.extensions import db
+from rectify.forms import EmptyForm, Form
+from rectify.models import Department, Measure, Person, Problem, Role, User
+from rectify.permissions import can_manage_users, require
+from rectify.timeutil import utcnow
+from rectify.users_ops import UserError, create_user, generate_password, reset_password, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NO_DEPARTMENT = 0
@@ -243,9 +243,9 @@ def jobs():
     """定时任务: each job's last runs and next run; run one now."""
     from flask import current_app
 
-    from . import backup
-    from .models import JobRun
-    from .scheduler import JOBS, next_runs
+    from rectify import backup
+    from rectify.models import JobRun
+    from rectify.scheduler import JOBS, next_runs
 
     runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(30)).all()
     # Backups are listed, never served: they hold every password hash.
@@ -258,7 +258,7 @@ def jobs():
 @bp.route("/jobs/<name>/run", methods=["POST"])
 def run_job_now(name):
     """Run a job at once in this process, recorded like a scheduled run."""
-    from .scheduler import JOBS, run_recorded
+    from rectify.scheduler import JOBS, run_recorded
 
     if name not in JOBS:
         return render_template("errors/error.html", code=404, title="页面不存在", message="没有这个任务。"), 404
@@ -294,7 +294,7 @@ SETTING_FIELDS = {
 @bp.route("/reminders", methods=["GET", "POST"])
 def reminder_settings():
     """提醒设置: the thresholds of the reminder rules, over the configured defaults."""
-    from .settings_ops import effective, save
+    from rectify.settings_ops import effective, save
 
     values = effective()
     form = ReminderSettingsForm(data={field: values[key] for field, key in SETTING_FIELDS.items()})

@@ -3,8 +3,8 @@ import enum
 from datetime import date, datetime
 from typing import Any, Iterable, Optional
 
-from .extensions import db
-from .models import AuditLog, User
+from rectify.extensions import db
+from rectify.models import AuditLog, User
 
 
 def plain(value: Any) -> Any:

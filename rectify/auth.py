@@ -10,14 +10,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from . import sessions, users_ops
-from .extensions import db, limiter, login_manager
-from .forms import EmptyForm, Form
-from .models import User
-from .passwords import password_problem
-from .permissions import PUBLIC_ENDPOINTS
-from .security import rotate_csrf_token
-from .timeutil import utcnow
+from rectify import sessions, users_ops
+from rectify.extensions import db, limiter, login_manager
+from rectify.forms import EmptyForm, Form
+from rectify.models import User
+from rectify.passwords import password_problem
+from rectify.permissions import PUBLIC_ENDPOINTS
+from rectify.security import rotate_csrf_token
+from rectify.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -163,8 +163,8 @@ class TokenForm(Form):
 @login_required
 def tokens():
     """API access tokens of the signed-in user: create (shown once) and revoke."""
-    from .api.tokens import create_token
-    from .models import ApiToken
+    from rectify.api.tokens import create_token
+    from rectify.models import ApiToken
 
     form = TokenForm()
     user = current_user._get_current_object()
@@ -183,8 +183,8 @@ def tokens():
 def revoke_token(token_id):
     from flask import abort
 
-    from .api.tokens import revoke_token as revoke
-    from .models import ApiToken
+    from rectify.api.tokens import revoke_token as revoke
+    from rectify.models import ApiToken
 
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:

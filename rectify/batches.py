@@ -3,15 +3,15 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from . import audit
-from .admin import department_choices
-from .extensions import db
-from .models import Batch, Measure, MeasureStatus, Problem, SourceKind
-from .people import resolve_people, split_names
-from .permissions import batch_scope, can_supervise, measure_scope, require
-from .status import ACTIVE
-from .ticket_forms import BatchForm, ProblemForm
-from .timeutil import local_today
+from rectify import audit
+from rectify.admin import department_choices
+from rectify.extensions import db
+from rectify.models import Batch, Measure, MeasureStatus, Problem, SourceKind
+from rectify.people import resolve_people, split_names
+from rectify.permissions import batch_scope, can_supervise, measure_scope, require
+from rectify.status import ACTIVE
+from rectify.ticket_forms import BatchForm, ProblemForm
+from rectify.timeutil import local_today
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 BATCH_FIELDS = ["kind", "title", "issuer", "doc_number", "feedback_on", "period_end_on"]

@@ -6,19 +6,19 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField, StringField, SubmitField
 
-from . import workflow
-from .admin import department_choices
-from .auth import is_local_path
-from .extensions import db
-from .filters import MeasureFilters, by_deadline
-from .forms import Form
-from .models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
-from .numbers import whole_number
-from .people import resolve_people, split_names
-from .permissions import batch_scope, can_supervise, require, unit_scope
-from .revision import cached
-from .timeutil import local_today
-from .workflow import WorkflowError
+from rectify import workflow
+from rectify.admin import department_choices
+from rectify.auth import is_local_path
+from rectify.extensions import db
+from rectify.filters import MeasureFilters, by_deadline
+from rectify.forms import Form
+from rectify.models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
+from rectify.numbers import whole_number
+from rectify.people import resolve_people, split_names
+from rectify.permissions import batch_scope, can_supervise, require, unit_scope
+from rectify.revision import cached
+from rectify.timeutil import local_today
+from rectify.workflow import WorkflowError
 
 bp = Blueprint("board", __name__)
 # A column shows its most urgent cards; the rest are a click away in the list (its header

@@ -4,9 +4,9 @@ from typing import Optional
 import flask_migrate
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Role, User
-from .users_ops import create_user, generate_password
+from rectify.extensions import db
+from rectify.models import Role, User
+from rectify.users_ops import create_user, generate_password
 
 
 def upgrade_database() -> None:

@@ -3,9 +3,9 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select, text
 
-from .extensions import db
-from .models import MeasureStatus, Role, SourceKind, User
-from .users_ops import UserError, create_user, find_or_create_department
+from rectify.extensions import db
+from rectify.models import MeasureStatus, Role, SourceKind, User
+from rectify.users_ops import UserError, create_user, find_or_create_department
 
 users_cli = AppGroup("users", help="管理用户账号。")
 findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
@@ -27,7 +27,7 @@ def register(app):
 
 
 def _check_password(ctx, param, value):
-    from .passwords import password_problem
+    from rectify.passwords import password_problem
 
     # Options given before --password are known here; create_user checks the rest.
     personal = (ctx.params.get("name"), ctx.params.get("email"), ctx.params.get("phone"))
@@ -82,7 +82,7 @@ def add_user(username, name, role, department, email, phone, password):
 @click.option("--name", default="命令行创建", show_default=True, help="令牌用途，便于识别")
 def create_token_command(username, name):
     """为用户 USERNAME 创建 API 访问令牌（只显示这一次）。"""
-    from .api.tokens import create_token
+    from rectify.api.tokens import create_token
 
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
@@ -104,7 +104,7 @@ def list_users():
 @demo_cli.command("load")
 def load_demo_command():
     """载入演示数据（批次、问题、措施和演示账号）。"""
-    from .demo import load_demo
+    from rectify.demo import load_demo
 
     try:
         password = load_demo()
@@ -121,8 +121,8 @@ def generate_command(problems, seed):
     """生成大量仿真数据（用于性能测试和试用）。"""
     import time
 
-    from .generate import generate
-    from .timeutil import local_today
+    from rectify.generate import generate
+    from rectify.timeutil import local_today
 
     started = time.perf_counter()
     counts = generate(problems, local_today(), seed=seed)
@@ -148,7 +148,7 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
     import json
     from pathlib import Path
 
-    from .importer import BatchSpec, import_findings
+    from rectify.importer import BatchSpec, import_findings
 
     path = Path(file)
     spec = BatchSpec(title=(title or path.stem).strip(), kind=SourceKind.from_label(kind),
@@ -178,9 +178,9 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
 @click.option("--limit", default=20, show_default=True, help="最多列出几次")
 def import_history_command(limit):
     """列出最近的导入记录（网页、接口、命令行导入的都在内）。"""
-    from .importer import DOORS
-    from .models import ImportRecord
-    from .timeutil import format_datetime
+    from rectify.importer import DOORS
+    from rectify.models import ImportRecord
+    from rectify.timeutil import format_datetime
 
     records = db.session.scalars(select(ImportRecord).order_by(ImportRecord.id.desc()).limit(limit)).all()
     if not records:
@@ -196,9 +196,9 @@ def import_history_command(limit):
 @click.argument("record_id", type=int)
 def undo_import_command(record_id):
     """撤销导入记录 RECORD_ID 新建的问题和措施（须尚无人签收、填报或修改）。退出码：0 已撤销，1 不能撤销。"""
-    from .importer import UndoRefused, undo_import
-    from .models import ImportRecord
-    from .timeutil import utcnow
+    from rectify.importer import UndoRefused, undo_import
+    from rectify.models import ImportRecord
+    from rectify.timeutil import utcnow
 
     record = db.session.get(ImportRecord, record_id)
     if record is None:
@@ -227,9 +227,9 @@ def export_ledger_command(out, batch_title, unit_name, status, as_json):
 
     from sqlalchemy import select as sql_select
 
-    from .filters import MeasureFilters
-    from .ledger import export_ledger
-    from .models import Batch, Department
+    from rectify.filters import MeasureFilters
+    from rectify.ledger import export_ledger
+    from rectify.models import Batch, Department
 
     batch_id = unit_id = None
     if batch_title:
@@ -259,8 +259,8 @@ def run_reminders_command(today, dry_run, as_json):
     """计算并发送今天应发的提醒（同一提醒不会重复发送）。"""
     import json
 
-    from .reminders import run_reminders
-    from .timeutil import local_date, utcnow
+    from rectify.reminders import run_reminders
+    from rectify.timeutil import local_date, utcnow
 
     now = utcnow()
     summary = run_reminders(today.date() if today else local_date(now), now, dry_run=dry_run)
@@ -280,7 +280,7 @@ def run_scheduler_command():
     """运行定时任务进程（多进程部署时只运行一个；误启动的第二个不会执行任务）。"""
     from flask import current_app
 
-    from .scheduler import build
+    from rectify.scheduler import build
 
     app = current_app._get_current_object()
     scheduler = build(app, blocking=True)
@@ -307,8 +307,8 @@ def backup_command(out, as_json):
     import json
     from pathlib import Path
 
-    from .backup import BackupError, make_backup
-    from .timeutil import to_local, utcnow
+    from rectify.backup import BackupError, make_backup
+    from rectify.timeutil import to_local, utcnow
 
     now = utcnow()
     path = Path(out)
@@ -338,8 +338,8 @@ def restore_command(file, force, as_json):
     import json
     from datetime import datetime
 
-    from .backup import BackupError, restore_backup
-    from .timeutil import format_datetime, utcnow
+    from rectify.backup import BackupError, restore_backup
+    from rectify.timeutil import format_datetime, utcnow
 
     try:
         summary = restore_backup(file, utcnow(), force=force)

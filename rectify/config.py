@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .files import private_folder
+from rectify.files import private_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import (
+from rectify.extensions import db
+from rectify.models import (
     Batch,
     Department,
     Measure,
@@ -23,8 +23,8 @@ from .models import (
     SourceKind,
     UpdateKind,
 )
-from .timeutil import local_today, utcnow
-from .users_ops import create_user, generate_password
+from rectify.timeutil import local_today, utcnow
+from rectify.users_ops import create_user, generate_password
 
 DATA_FILE = Path(__file__).with_name("demo_data.json")
 

@@ -5,8 +5,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db
-from .logs import request_id
+from rectify.extensions import db
+from rectify.logs import request_id
 
 MESSAGES = {
     400: ("请求无效", "提交的内容有误，请检查后重试。"),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from .files import private_folder
+from rectify.files import private_folder
 
 CHUNK = 1024 * 1024
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-from .files import create_private_file
+from rectify.files import create_private_file
 
 # Named constraints let Alembic alter them, on SQLite too (batch mode).
 NAMING_CONVENTION = {

@@ -6,12 +6,12 @@ from typing import Optional
 import sqlalchemy as sa
 from werkzeug.exceptions import BadRequest
 
-from .extensions import db
-from .models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
-from .numbers import whole_number
-from .permissions import can_supervise, measure_scope
-from .revision import cached
-from .status import warning_clause
+from rectify.extensions import db
+from rectify.models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
+from rectify.numbers import whole_number
+from rectify.permissions import can_supervise, measure_scope
+from rectify.revision import cached
+from rectify.status import warning_clause
 
 
 @dataclass(frozen=True)

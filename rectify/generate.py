@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from .extensions import db
-from .models import (
+from rectify.extensions import db
+from rectify.models import (
     Batch,
     Department,
     Measure,
@@ -20,8 +20,8 @@ from .models import (
     SourceKind,
     UpdateKind,
 )
-from .models.rectification import measure_leaders, measure_owners, problem_leaders
-from .timeutil import utcnow
+from rectify.models.rectification import measure_leaders, measure_owners, problem_leaders
+from rectify.timeutil import utcnow
 
 UNITS = ["党政综合办公室", "组织人事部", "宣传统战部", "纪工委", "招商服务局", "经济发展局", "规划建设局",
          "财政局", "社会事务局", "安全生产监督管理局", "生态环境分局", "行政审批局", "综合执法局", "企业服务中心",

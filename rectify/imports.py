@@ -8,19 +8,19 @@ from flask_login import current_user
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import uploads
-from .evidence import EvidenceError, clean_filename
-from .extensions import db
-from .forms import EmptyForm, Form
-from .importer import DOORS, BatchSpec, UndoRefused, import_findings, undo_import
-from .importer.workbooks import build_template, mark_errors
-from .models import (
+from rectify import uploads
+from rectify.evidence import EvidenceError, clean_filename
+from rectify.extensions import db
+from rectify.forms import EmptyForm, Form
+from rectify.importer import DOORS, BatchSpec, UndoRefused, import_findings, undo_import
+from rectify.importer.workbooks import build_template, mark_errors
+from rectify.models import (
     Batch,
     ImportRecord,
     SourceKind,
 )
-from .permissions import can_supervise, require
-from .timeutil import utcnow
+from rectify.permissions import can_supervise, require
+from rectify.timeutil import utcnow
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

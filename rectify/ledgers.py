@@ -21,17 +21,17 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import FileField, HiddenField, SubmitField
 
-from . import uploads
-from .evidence import EvidenceError, clean_filename
-from .extensions import db
-from .filters import MeasureFilters
-from .forms import Form
-from .importer.reader import Limits
-from .ledger import background, export_ledger, ledger_title
-from .ledger.roundtrip import apply_changes, read_changes
-from .models import LedgerExport
-from .timeutil import local_today
-from .workflow import WorkflowError
+from rectify import uploads
+from rectify.evidence import EvidenceError, clean_filename
+from rectify.extensions import db
+from rectify.filters import MeasureFilters
+from rectify.forms import Form
+from rectify.importer.reader import Limits
+from rectify.ledger import background, export_ledger, ledger_title
+from rectify.ledger.roundtrip import apply_changes, read_changes
+from rectify.models import LedgerExport
+from rectify.timeutil import local_today
+from rectify.workflow import WorkflowError
 
 bp = Blueprint("ledgers", __name__, url_prefix="/ledger")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,8 +51,8 @@ def index():
         for path in sorted(folder.glob("*.xlsx"), key=lambda p: p.stat().st_mtime, reverse=True)[:100]:
             stat = path.stat()
             files.append({"name": path.name, "size": stat.st_size, "made": datetime.fromtimestamp(stat.st_mtime)})
-    from .ledger.scheduled import listing
-    from .permissions import can_supervise
+    from rectify.ledger.scheduled import listing
+    from rectify.permissions import can_supervise
 
     scheduled = listing() if can_supervise(current_user) else []
     jobs = db.session.scalars(sa.select(LedgerExport).where(LedgerExport.user_id == current_user.id)
@@ -64,8 +64,8 @@ def index():
 @bp.route("/scheduled/<name>")
 def scheduled(name):
     """A weekly or monthly ledger (督办员): it holds every unit's measures."""
-    from .ledger.scheduled import folder
-    from .permissions import can_supervise, require
+    from rectify.ledger.scheduled import folder
+    from rectify.permissions import can_supervise, require
 
     require(can_supervise(current_user))
     if not SAFE_NAME.match(name) or not (folder() / name).is_file():

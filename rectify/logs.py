@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import has_request_context, request
 
-from .files import private_folder, private_opener
+from rectify.files import private_folder, private_opener
 
 HEADER = "X-Request-Id"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"

@@ -4,9 +4,9 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .extensions import db
-from .filters import by_deadline, live_conditions
-from .models import (
+from rectify.extensions import db
+from rectify.filters import by_deadline, live_conditions
+from rectify.models import (
     Batch,
     Department,
     ExtensionRequest,
@@ -17,10 +17,10 @@ from .models import (
     Role,
     Warning,
 )
-from .permissions import can_supervise, measure_scope, work_scope
-from .revision import cached
-from .status import ACTIVE, warning_clause
-from .timeutil import local_today
+from rectify.permissions import can_supervise, measure_scope, work_scope
+from rectify.revision import cached
+from rectify.status import ACTIVE, warning_clause
+from rectify.timeutil import local_today
 
 bp = Blueprint("main", __name__)
 WORKLIST_ROWS = 20

@@ -4,10 +4,10 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from .extensions import db
-from .forms import EmptyForm
-from .models import Notice, Notification
-from .timeutil import utcnow
+from rectify.extensions import db
+from rectify.forms import EmptyForm
+from rectify.models import Notice, Notification
+from rectify.timeutil import utcnow
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PAGE = 100

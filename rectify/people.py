@@ -3,8 +3,8 @@ import re
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Person, User
+from rectify.extensions import db
+from rectify.models import Person, User
 
 # 、，, / ; and line breaks separate names: 张三、李四 / 王五
 NAME_SEPARATORS = re.compile(r"[、，,/;；\s]+")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from .models import Batch, Department, Measure, Person, Problem, Role, User
+from rectify.models import Batch, Department, Measure, Person, Problem, Role, User
 
 SUPERVISING = (Role.ADMIN, Role.SUPERVISOR)
 SEEING_EVERYTHING = (Role.ADMIN, Role.SUPERVISOR, Role.VIEWER)

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from cachetools import LRUCache
 from flask import current_app, has_request_context, request
 
-from .extensions import db
-from .models import DataRevision, User
-from .permissions import sees_everything
+from rectify.extensions import db
+from rectify.models import DataRevision, User
+from rectify.permissions import sees_everything
 
 T = TypeVar("T")
 ENTRIES = 1024

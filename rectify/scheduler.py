@@ -22,9 +22,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
-from .models import JobRun, SchedulerLock
-from .timeutil import local_date, utcnow
+from rectify.extensions import db
+from rectify.models import JobRun, SchedulerLock
+from rectify.timeutil import local_date, utcnow
 
 log = logging.getLogger("rectify.scheduler")
 LOCK_NAME = "scheduler"
@@ -37,41 +37,41 @@ HEARTBEAT_EVERY = timedelta(seconds=30)  # well inside STALE_AFTER: a busy or sl
 
 
 def job_reminders(now: datetime) -> dict:
-    from .reminders import run_reminders
+    from rectify.reminders import run_reminders
 
     return run_reminders(local_date(now), now)
 
 
 def job_outbox(now: datetime) -> dict:
-    from .reminders import send_outbox
+    from rectify.reminders import send_outbox
 
     sent, failed = send_outbox(now)
     return {"sent": sent, "failed": failed}
 
 
 def job_weekly_ledger(now: datetime) -> dict:
-    from .ledger.scheduled import make_scheduled_ledger
+    from rectify.ledger.scheduled import make_scheduled_ledger
 
     return make_scheduled_ledger("weekly", local_date(now), now)
 
 
 def job_monthly_ledger(now: datetime) -> dict:
-    from .ledger.scheduled import make_scheduled_ledger
+    from rectify.ledger.scheduled import make_scheduled_ledger
 
     return make_scheduled_ledger("monthly", local_date(now), now)
 
 
 def job_cleanup(now: datetime) -> dict:
     """Files nothing refers to any more: evidence of a transaction that rolled back, leftovers."""
-    from .evidence import sweep
-    from .models import Evidence
+    from rectify.evidence import sweep
+    from rectify.models import Evidence
 
     referenced = set(db.session.scalars(sa.select(Evidence.sha256).distinct()))
     return {"evidence_removed": sweep(referenced, now.replace(tzinfo=timezone.utc).timestamp())}
 
 
 def job_backup(now: datetime) -> dict:
-    from .backup import scheduled_backup
+    from rectify.backup import scheduled_backup
 
     return scheduled_backup(now)
 

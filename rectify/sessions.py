@@ -14,8 +14,8 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from .extensions import db
-from .models import ApiToken, LoginSession, User
+from rectify.extensions import db
+from rectify.models import ApiToken, LoginSession, User
 
 
 def _digest(token: str) -> str:

@@ -2,9 +2,9 @@
 from flask import current_app
 from sqlalchemy import select
 
-from . import audit
-from .extensions import db
-from .models import Setting, User
+from rectify import audit
+from rectify.extensions import db
+from rectify.models import Setting, User
 
 # key: (label, type); the configured value (config.py, instance/config.py, environment) is the default.
 EDITABLE = {

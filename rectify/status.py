@@ -11,8 +11,8 @@ from typing import Iterable, Optional
 
 import sqlalchemy as sa
 
-from .models import Measure, MeasureStatus, ProblemStatus, Warning
-from .timeutil import format_date
+from rectify.models import Measure, MeasureStatus, ProblemStatus, Warning
+from rectify.timeutil import format_date
 
 ACTIVE = (MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS)
 FINISHED = (MeasureStatus.DONE, MeasureStatus.LONG_TERM)

@@ -1,6 +1,6 @@
 """Jinja filters and globals shared by every template."""
-from . import audit, permissions, status
-from .timeutil import format_date, format_datetime, local_today
+from rectify import audit, permissions, status
+from rectify.timeutil import format_date, format_datetime, local_today
 
 
 def register(app):

@@ -14,8 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from .forms import Form
-from .models import SourceKind
+from rectify.forms import Form
+from rectify.models import SourceKind
 
 
 class VersionedForm(Form):

@@ -6,15 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import audit, evidence, workflow
-from .access import get_evidence, get_extension, get_measure, get_problem
-from .admin import department_choices
-from .extensions import db
-from .forms import EmptyForm
-from .models import AuditLog, Department, Evidence, ExtensionRequest, Measure, Notice, Problem, ProgressUpdate
-from .people import resolve_people, split_names
-from .permissions import can_comment, can_supervise, can_work_on, visible_measures
-from .ticket_forms import (
+from rectify import audit, evidence, workflow
+from rectify.access import get_evidence, get_extension, get_measure, get_problem
+from rectify.admin import department_choices
+from rectify.extensions import db
+from rectify.forms import EmptyForm
+from rectify.models import AuditLog, Department, Evidence, ExtensionRequest, Measure, Notice, Problem, ProgressUpdate
+from rectify.people import resolve_people, split_names
+from rectify.permissions import can_comment, can_supervise, can_work_on, visible_measures
+from rectify.ticket_forms import (
     CommentForm,
     EvidenceForm,
     ExtensionDecisionForm,
@@ -25,8 +25,8 @@ from .ticket_forms import (
     ReviewForm,
     SubmitForReviewForm,
 )
-from .timeutil import local_today
-from .workflow import WorkflowError
+from rectify.timeutil import local_today
+from rectify.workflow import WorkflowError
 
 bp = Blueprint("tickets", __name__)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import abort, current_app
 
-from .files import private_folder, write_private_bytes
+from rectify.files import private_folder, write_private_bytes
 
 KEEP_HOURS = 24
 

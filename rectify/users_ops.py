@@ -6,11 +6,11 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from . import audit
-from .extensions import db
-from .models import Department, Role, User
-from .passwords import password_problem
-from .sessions import end_credentials
+from rectify import audit
+from rectify.extensions import db
+from rectify.models import Department, Role, User
+from rectify.passwords import password_problem
+from rectify.sessions import end_credentials
 
 AUDITED_FIELDS = ["username", "name", "department", "role", "email", "phone", "is_active"]
 _ALPHABET = string.ascii_letters + string.digits

@@ -14,9 +14,9 @@ from typing import Iterable, Optional
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import audit, evidence
-from .extensions import db
-from .models import (
+from rectify import audit, evidence
+from rectify.extensions import db
+from rectify.models import (
     Evidence,
     ExtensionRequest,
     ExtensionStatus,
@@ -26,8 +26,8 @@ from .models import (
     UpdateKind,
     User,
 )
-from .permissions import can_comment, can_supervise, can_work_on
-from .timeutil import local_today, utcnow
+from rectify.permissions import can_comment, can_supervise, can_work_on
+from rectify.timeutil import local_today, utcnow
 
 S = MeasureStatus
 STALE = "该事项已被他人修改，请刷新后重试。"

@@ -13,11 +13,11 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import Blueprint, g, request
 
-from ..errors import api_error as error
-from ..extensions import csrf, db
-from ..models import ApiToken, User
-from ..timeutil import utcnow
-from ..workflow import WorkflowError
+from rectify.errors import api_error as error
+from rectify.extensions import csrf, db
+from rectify.models import ApiToken, User
+from rectify.timeutil import utcnow
+from rectify.workflow import WorkflowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -67,4 +67,4 @@ def _workflow_error(exc: WorkflowError):
     return error(exc.status, codes.get(exc.status, "error"), exc.message)
 
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from rectify.api import views  # noqa: E402,F401  (routes register on bp)

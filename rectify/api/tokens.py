@@ -2,10 +2,10 @@
 import hashlib
 import secrets
 
-from .. import audit
-from ..extensions import db
-from ..models import ApiToken, User
-from ..timeutil import utcnow
+from rectify import audit
+from rectify.extensions import db
+from rectify.models import ApiToken, User
+from rectify.timeutil import utcnow
 
 PREFIX = "rct_"
 

@@ -5,16 +5,16 @@ import sqlalchemy as sa
 from flask import current_app, g, jsonify, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import workflow
-from ..extensions import db
-from ..filters import MeasureFilters
-from ..models import Batch, Measure, Problem
-from ..numbers import MAX_PAGE, whole_number
-from ..permissions import batch_scope, can_view_measure, visible_measures
-from ..status import deadline_label, warning_for
-from ..timeutil import local_today
-from . import ApiError, bp
-from .openapi import document
+from rectify import workflow
+from rectify.extensions import db
+from rectify.filters import MeasureFilters
+from rectify.models import Batch, Measure, Problem
+from rectify.numbers import MAX_PAGE, whole_number
+from rectify.permissions import batch_scope, can_view_measure, visible_measures
+from rectify.status import deadline_label, warning_for
+from rectify.timeutil import local_today
+from rectify.api import ApiError, bp
+from rectify.api.openapi import document
 
 PAGE_SIZE = 50
 MEASURE_LOAD = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders))
@@ -195,7 +195,7 @@ def extension(measure_id):
 
 @bp.route("/extensions/<int:request_id>/decision", methods=["POST"])
 def extension_decision(request_id):
-    from ..models import ExtensionRequest
+    from rectify.models import ExtensionRequest
 
     request_row = db.session.get(ExtensionRequest, request_id)
     if request_row is None:
@@ -213,10 +213,10 @@ def extension_decision(request_id):
 @bp.route("/imports", methods=["POST"])
 def imports():
     """Multipart ``file`` with ``batch``, ``kind`` (巡察…), ``feedback_date`` and ``dry_run``; the CLI's report."""
-    from ..evidence import EvidenceError, clean_filename
-    from ..importer import BatchSpec, import_findings
-    from ..models import SourceKind
-    from ..permissions import can_supervise
+    from rectify.evidence import EvidenceError, clean_filename
+    from rectify.importer import BatchSpec, import_findings
+    from rectify.models import SourceKind
+    from rectify.permissions import can_supervise
 
     if not can_supervise(g.api_user):
         raise ApiError(403, "forbidden", "只有督办员可以导入问题清单。")
@@ -252,7 +252,7 @@ def ledger():
 
     from flask import send_file
 
-    from ..ledger import export_ledger
+    from rectify.ledger import export_ledger
 
     filters = MeasureFilters.from_args(request.args)
     with tempfile.TemporaryDirectory(prefix="rectify-api-ledger-", dir=current_app.instance_path) as folder:
@@ -265,7 +265,7 @@ def ledger():
 
 @bp.route("/notifications")
 def notifications():
-    from ..models import Notification
+    from rectify.models import Notification
 
     rows = db.session.scalars(sa.select(Notification).where(Notification.user_id == g.api_user.id)
                               .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).all()
@@ -277,7 +277,7 @@ def notifications():
 def problems():
     """Problems with at least one visible measure matching the filters (the board's: batch, unit,
     status, overdue, q, …), each with its status derived from those measures."""
-    from ..status import problem_status
+    from rectify.status import problem_status
 
     filters = MeasureFilters.from_args(request.args)
     page = whole_number(request.args.get("page", "1"), maximum=MAX_PAGE)

@@ -19,12 +19,12 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
 
-from .. import MIGRATIONS_DIR
-from ..bootstrap import upgrade_database
-from ..extensions import db
-from ..timeutil import to_local
-from . import archive, postgres, sqlite
-from .archive import BackupError
+from rectify import MIGRATIONS_DIR
+from rectify.bootstrap import upgrade_database
+from rectify.extensions import db
+from rectify.timeutil import to_local
+from rectify.backup import archive, postgres, sqlite
+from rectify.backup.archive import BackupError
 
 __all__ = ["BackupError", "make_backup", "restore_backup", "scheduled_backup", "listing", "folder"]
 

@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 from psycopg.conninfo import make_conninfo
 
-from .archive import CHUNK, BackupError
+from rectify.backup.archive import CHUNK, BackupError
 
 VERSION_NOTE = "pg_dump、pg_restore、psql 的主版本须不低于数据库服务器的主版本"
 FUNCTIONS = ("rectify_bump_revision()",)  # made by migration 0010; tables take their triggers along

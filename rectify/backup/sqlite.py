@@ -8,7 +8,7 @@ through SQLite's own locking and journal.
 import sqlite3
 from pathlib import Path
 
-from .archive import BackupError
+from rectify.backup.archive import BackupError
 
 TIMEOUT = 30  # seconds to wait for a writer, as the app does
 

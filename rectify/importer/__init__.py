@@ -12,14 +12,14 @@ from typing import Callable, Optional
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import Batch, ImportRecord, User
-from ..timeutil import local_today
-from .parser import parse_workbook
-from .reader import Limits, check_file, read_sheets
-from .report import Finding, ImportRefused, Report
-from .undo import UndoRefused, undo_import
-from .writer import BatchSpec, find_batch, write
+from rectify.extensions import db
+from rectify.models import Batch, ImportRecord, User
+from rectify.timeutil import local_today
+from rectify.importer.parser import parse_workbook
+from rectify.importer.reader import Limits, check_file, read_sheets
+from rectify.importer.report import Finding, ImportRefused, Report
+from rectify.importer.undo import UndoRefused, undo_import
+from rectify.importer.writer import BatchSpec, find_batch, write
 
 __all__ = ["BatchSpec", "ImportRefused", "Report", "UndoRefused", "import_findings", "undo_import"]
 DOORS = {"web": "网页", "api": "接口", "cli": "命令行"}

@@ -35,7 +35,7 @@ from xml.parsers import expat
 from defusedxml import DTDForbidden
 from defusedxml.ElementTree import iterparse
 
-from .report import ImportRefused
+from rectify.importer.report import ImportRefused
 
 EXCEL_COLUMNS = 16384
 CHUNK = 1 << 20

@@ -13,13 +13,13 @@ from typing import Optional
 
 from openpyxl.utils import get_column_letter
 
-from ..models import Department, MeasureStatus, Person, Problem
-from ..people import split_names
-from ..timeutil import format_date
-from .deadlines import Deadline, DeadlineError, parse_deadline
-from .headers import FIELD_LABELS, find_header, normalize_header
-from .reader import Sheet, merged_value_grid, optional_text
-from .report import ImportRefused, Report
+from rectify.models import Department, MeasureStatus, Person, Problem
+from rectify.people import split_names
+from rectify.timeutil import format_date
+from rectify.importer.deadlines import Deadline, DeadlineError, parse_deadline
+from rectify.importer.headers import FIELD_LABELS, find_header, normalize_header
+from rectify.importer.reader import Sheet, merged_value_grid, optional_text
+from rectify.importer.report import ImportRefused, Report
 
 SECTION = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[）)])")
 SUB_SECTION = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")

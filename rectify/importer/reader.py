@@ -21,9 +21,9 @@ from xml.parsers.expat import ExpatError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 
-from . import sandbox
-from .extent import survey, too_large
-from .report import ImportRefused
+from rectify.importer import sandbox
+from rectify.importer.extent import survey, too_large
+from rectify.importer.report import ImportRefused
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"

@@ -42,8 +42,8 @@ from typing import NamedTuple
 
 from openpyxl.utils import get_column_letter
 
-from .extent import too_large
-from .report import ImportRefused
+from rectify.importer.extent import too_large
+from rectify.importer.report import ImportRefused
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
 EXIT_OUT_OF_MEMORY = 3  # as in sandbox_child.py

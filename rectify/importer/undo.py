@@ -8,9 +8,9 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from .. import audit
-from ..extensions import db
-from ..models import Evidence, ExtensionRequest, ImportRecord, Measure, Notice, Problem, ProgressUpdate, User
+from rectify import audit
+from rectify.extensions import db
+from rectify.models import Evidence, ExtensionRequest, ImportRecord, Measure, Notice, Problem, ProgressUpdate, User
 
 
 class UndoRefused(Exception):

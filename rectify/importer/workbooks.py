@@ -7,7 +7,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .report import Finding
+from rectify.importer.report import Finding
 
 TEMPLATE_COLUMNS = [
     ("序号", 6, "如 1 或 （一）1"), ("问题类别", 14, "所属方面，可留空（也可用整行“一、……方面”分组）"),

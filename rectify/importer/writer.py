@@ -14,9 +14,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import audit
-from ..extensions import db
-from ..models import (
+from rectify import audit
+from rectify.extensions import db
+from rectify.models import (
     Batch,
     Department,
     Measure,
@@ -28,11 +28,11 @@ from ..models import (
     UpdateKind,
     User,
 )
-from ..models.rectification import measure_cooperating_units, measure_leaders, measure_owners, problem_leaders
-from ..people import resolve_people
-from ..timeutil import utcnow
-from .parser import ParsedMeasure, ParsedProblem
-from .report import Report
+from rectify.models.rectification import measure_cooperating_units, measure_leaders, measure_owners, problem_leaders
+from rectify.people import resolve_people
+from rectify.timeutil import utcnow
+from rectify.importer.parser import ParsedMeasure, ParsedProblem
+from rectify.importer.report import Report
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from flask import current_app
 
-from ..extensions import db
-from ..files import create_private_file, private_folder
-from ..filters import MeasureFilters
-from ..models import Batch, Department, User
-from ..timeutil import local_today
-from .builder import LedgerSummary, build_ledger
-from .rows import CHUNK, LedgerRow, ledger_rows
+from rectify.extensions import db
+from rectify.files import create_private_file, private_folder
+from rectify.filters import MeasureFilters
+from rectify.models import Batch, Department, User
+from rectify.timeutil import local_today
+from rectify.ledger.builder import LedgerSummary, build_ledger
+from rectify.ledger.rows import CHUNK, LedgerRow, ledger_rows
 
 __all__ = ["export_ledger", "ledger_title", "LedgerSummary"]
 

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db
-from ..filters import MeasureFilters
-from ..models import ExportState, LedgerExport, User
-from ..timeutil import local_today, utcnow
-from . import export_ledger, ledger_title
+from rectify.extensions import db
+from rectify.filters import MeasureFilters
+from rectify.models import ExportState, LedgerExport, User
+from rectify.timeutil import local_today, utcnow
+from rectify.ledger import export_ledger, ledger_title
 
 STALE = timedelta(minutes=10)
 ACTIVE = (ExportState.QUEUED, ExportState.RUNNING)

@@ -25,10 +25,10 @@ from typing import BinaryIO, Iterable, Union
 
 import xlsxwriter
 
-from ..models import Warning
-from ..timeutil import format_date
-from .rows import LedgerRow
-from .sheet import RowSheet
+from rectify.models import Warning
+from rectify.timeutil import format_date
+from rectify.ledger.rows import LedgerRow
+from rectify.ledger.sheet import RowSheet
 
 COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改措施", 40), ("责任领导", 10), ("责任单位", 14),
            ("责任人", 15), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),

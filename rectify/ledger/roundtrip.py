@@ -13,15 +13,15 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import workflow
-from ..extensions import db
-from ..importer.headers import normalize_header
-from ..importer.reader import Limits, check_file, read_sheets
-from ..importer.report import Finding, ImportRefused
-from ..models import Measure, User
-from ..permissions import can_view_measure, can_work_on
-from .builder import ID_HEADER
-from .rows import latest_progress
+from rectify import workflow
+from rectify.extensions import db
+from rectify.importer.headers import normalize_header
+from rectify.importer.reader import Limits, check_file, read_sheets
+from rectify.importer.report import Finding, ImportRefused
+from rectify.models import Measure, User
+from rectify.permissions import can_view_measure, can_work_on
+from rectify.ledger.builder import ID_HEADER
+from rectify.ledger.rows import latest_progress
 
 WANTED = {"整改进展": "progress", "整改状态": "status", "完成时间": "completed", "整改措施": "measure", ID_HEADER: "id"}
 

@@ -6,8 +6,8 @@ from typing import Iterator, NamedTuple, Optional
 
 import sqlalchemy as sa
 
-from ..extensions import db
-from ..models import (
+from rectify.extensions import db
+from rectify.models import (
     Batch,
     Department,
     Evidence,
@@ -18,9 +18,9 @@ from ..models import (
     UpdateKind,
     Warning,
 )
-from ..models.rectification import measure_leaders, measure_owners
-from ..status import days_left, deadline_label, warning_for
-from ..timeutil import format_date
+from rectify.models.rectification import measure_leaders, measure_owners
+from rectify.status import days_left, deadline_label, warning_for
+from rectify.timeutil import format_date
 
 CHUNK = 2000
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import mail
-from ..extensions import db
-from ..filters import MeasureFilters
-from ..models import Delivery, Role, User
-from ..timeutil import format_date
-from . import export_ledger
+from rectify import mail
+from rectify.extensions import db
+from rectify.filters import MeasureFilters
+from rectify.models import Delivery, Role, User
+from rectify.timeutil import format_date
+from rectify.ledger import export_ledger
 
 KINDS = {"weekly": "周报", "monthly": "月报"}
 

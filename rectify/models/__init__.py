@@ -1,5 +1,5 @@
 """The data model; import models from here."""
-from .activity import (
+from rectify.models.activity import (
     AuditLog,
     DataRevision,
     Delivery,
@@ -14,7 +14,7 @@ from .activity import (
     SchedulerLock,
     Setting,
 )
-from .enums import (
+from rectify.models.enums import (
     ExportState,
     ExtensionStatus,
     MeasureStatus,
@@ -24,8 +24,8 @@ from .enums import (
     UpdateKind,
     Warning,
 )
-from .org import ApiToken, Department, LoginSession, Person, User
-from .rectification import Batch, Measure, Problem
+from rectify.models.org import ApiToken, Department, LoginSession, Person, User
+from rectify.models.rectification import Batch, Measure, Problem
 
 __all__ = [
     "ApiToken", "LoginSession",

@@ -5,11 +5,11 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import utcnow
-from .enums import ExportState, ExtensionStatus, UpdateKind, enum_column_type
-from .org import Department, User
-from .rectification import Batch, Measure
+from rectify.extensions import db
+from rectify.timeutil import utcnow
+from rectify.models.enums import ExportState, ExtensionStatus, UpdateKind, enum_column_type
+from rectify.models.org import Department, User
+from rectify.models.rectification import Batch, Measure
 
 
 class ProgressUpdate(db.Model):

@@ -7,9 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..timeutil import utcnow
-from .enums import Role, enum_column_type
+from rectify.extensions import db
+from rectify.timeutil import utcnow
+from rectify.models.enums import Role, enum_column_type
 
 
 class Department(db.Model):

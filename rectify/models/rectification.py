@@ -5,10 +5,10 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import utcnow
-from .enums import MeasureStatus, SourceKind, enum_column_type
-from .org import Department, Person, User
+from rectify.extensions import db
+from rectify.timeutil import utcnow
+from rectify.models.enums import MeasureStatus, SourceKind, enum_column_type
+from rectify.models.org import Department, Person, User
 
 
 def _link_table(name: str, owner: str, target: str) -> sa.Table:

@@ -26,12 +26,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail
-from ..extensions import db
-from ..models import Delivery, Department, Notice, Notification
-from ..settings_ops import effective
-from . import robots
-from .rules import LEVELS, Planned, Settings, plan
+from rectify import mail
+from rectify.extensions import db
+from rectify.models import Delivery, Department, Notice, Notification
+from rectify.settings_ops import effective
+from rectify.reminders import robots
+from rectify.reminders.rules import LEVELS, Planned, Settings, plan
 
 BACKOFF_MINUTES = (5, 15, 60, 240, 720)
 

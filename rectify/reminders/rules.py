@@ -16,8 +16,8 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
+from rectify.extensions import db
+from rectify.models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
 
 S = MeasureStatus
 LEVELS = ("提醒", "催办", "督办")
