@@ -66,9 +66,9 @@ def child(kind: str, path: str) -> None:
     else:
         sys.path.insert(0, str(ROOT))
         from rectify import create_app
-        from rectify.bootstrap import upgrade_database
-        from rectify.extensions import db
-        from rectify.importer import BatchSpec, import_findings
+        from rectify.core.database import upgrade_database
+        from rectify.core.extensions import db
+        from rectify.imports.operations import BatchSpec, import_findings
 
         instance = tempfile.mkdtemp(prefix="rectify-import-bench-")
         app = create_app({"RECTIFY_INSTANCE": instance})
@@ -90,7 +90,7 @@ def read_once(kind: str, data: bytes) -> float:
     started = time.perf_counter()
     if kind == "read":
         sys.path.insert(0, str(ROOT))
-        from rectify.importer.reader import Limits, check_file, read_sheets
+        from rectify.imports.reader import Limits, check_file, read_sheets
 
         read_sheets(data, "ledger.xlsx", check_file(data, "ledger.xlsx", 20), Limits())
     else:

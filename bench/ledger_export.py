@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def child(kind, instance):
     sys.path.insert(0, str(ROOT))
     from rectify import create_app
-    from rectify.filters import MeasureFilters
-    from rectify.ledger import export_ledger
-    from rectify.ledger.rows import ledger_rows
-    from rectify.timeutil import local_today
+    from rectify.core.timeutil import local_today
+    from rectify.ledgers.export import export_ledger
+    from rectify.ledgers.rows import ledger_rows
+    from rectify.tracking.filters import MeasureFilters
 
     app = create_app({"RECTIFY_INSTANCE": instance})
     out = Path(instance) / f"{kind}.xlsx"

@@ -29,10 +29,10 @@ def measure(instance, database_url):
     import sqlalchemy as sa
 
     from rectify import create_app
-    from rectify.extensions import db
+    from rectify.accounts.operations import create_user
+    from rectify.core.extensions import db
     from rectify.models import Department, Measure, MeasureStatus, Role
-    from rectify.reminders import run_reminders
-    from rectify.users_ops import create_user
+    from rectify.reminders.run import run_reminders
 
     config = {"RECTIFY_INSTANCE": instance, "SMTP_HOST": ""}
     if database_url:

@@ -3,14 +3,12 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
-from rectify import config, logs
-from rectify.extensions import csrf, db, limiter, login_manager, migrate
-from rectify.numbers import DATABASE_MAX
+from rectify import accounts, api, backup, demo, imports, ledgers, reminders, scheduler, tracking
+from rectify.core import config, errors, extensions, logs, security, templating
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Each feature registers its blueprints, commands and template globals; the order is the menu's.
+FEATURES = (accounts, tracking, imports, ledgers, reminders, scheduler, backup, demo, api)
 
 
 def create_app(test_config=None):
@@ -24,57 +22,15 @@ def create_app(test_config=None):
     )
     config.load(app, test_config)
     logs.init_app(app)
-    app.url_map.converters["int"] = DatabaseId
-    _bind_extensions(app)
-    _register_blueprints(app)
-
-    from rectify import cli, errors, revision, security, templating
-
-    errors.register(app)
+    extensions.init_app(app)
+    errors.init_app(app)
     security.init_app(app)
-    revision.init_app(app)
-    from rectify.ledger import background
-
-    background.init_app(app)
-    templating.register(app)
-    cli.register(app)
+    templating.init_app(app)
+    for feature in FEATURES:
+        feature.init_app(app)
     return app
-
-
-class DatabaseId(IntegerConverter):
-    """``<int:…>`` in routes: ids the database can hold; a larger number matches no route (404)."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", DATABASE_MAX)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def _instance_path(test_config) -> str:
     chosen = (test_config or {}).get("RECTIFY_INSTANCE") or os.environ.get("RECTIFY_INSTANCE")
     return str(Path(chosen or config.PROJECT_DIR / "instance").resolve())
-
-
-def _bind_extensions(app):
-    if app.config["RECTIFY_PROXY_COUNT"]:
-        hops = app.config["RECTIFY_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-
-
-def _register_blueprints(app):
-    from rectify import admin, api, auth, batches, board, imports, ledgers, main, notifications, tickets
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(board.bp)
-    app.register_blueprint(tickets.bp)
-    app.register_blueprint(batches.bp)
-    app.register_blueprint(imports.bp)
-    app.register_blueprint(ledgers.bp)
-    app.register_blueprint(notifications.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(admin.bp)

@@ -3,8 +3,9 @@ import argparse
 
 import waitress
 
-from rectify.bootstrap import ensure_admin, upgrade_database
-from rectify.extensions import db
+from rectify.accounts.operations import ensure_admin
+from rectify.core.database import upgrade_database
+from rectify.core.extensions import db
 
 
 def parse_args(argv):
@@ -31,7 +32,7 @@ def prepare(app, demo: bool = False) -> list[str]:
                 "首次登录后须修改密码。",
             ]
         if demo:
-            from rectify.demo import demo_loaded, load_demo
+            from rectify.demo.load import demo_loaded, load_demo
 
             if demo_loaded():
                 lines.append("演示数据此前已载入，未重复载入。")
@@ -47,7 +48,7 @@ def main(app, argv) -> int:
     for line in prepare(app, demo=args.demo):
         print(line, flush=True)
     if app.config["RECTIFY_SCHEDULER"] == "on":
-        from rectify.scheduler import build
+        from rectify.scheduler.process import build
 
         build(app).start()
         print(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒。", flush=True)

@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from rectify import create_app
-from rectify.bootstrap import upgrade_database
-from rectify.extensions import db
+from rectify.accounts.sessions import start_session
+from rectify.core.database import upgrade_database
+from rectify.core.extensions import db
+from rectify.core.timeutil import utcnow
 from rectify.models import Batch, Department, Measure, Person, Problem, Role, SourceKind, User
-from rectify.sessions import start_session
-from rectify.timeutil import utcnow
 
 POSTGRES_URL = os.environ.get(
     "RECTIFY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

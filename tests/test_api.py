@@ -138,7 +138,7 @@ def test_an_unexpected_failure_is_a_logged_json_500(client, mine, token_for, mon
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("rectify.ledger.export_ledger", disk_full)
+    monkeypatch.setattr("rectify.ledgers.export.export_ledger", disk_full)
     response = client.get("/api/v1/ledger.xlsx", headers=token_for(mine.owners[0].user))
     assert response.status_code == 500 and response.is_json
     request_id = response.headers["X-Request-Id"]
@@ -152,7 +152,7 @@ def test_an_unexpected_failure_is_a_logged_json_500(client, mine, token_for, mon
 def test_a_write_that_lost_a_race_is_a_json_409(client, session, mine, token_for, monkeypatch):
     from sqlalchemy.orm.exc import StaleDataError
 
-    from rectify import workflow
+    from rectify.tracking import workflow
 
     acknowledge = workflow.acknowledge
 

@@ -3,9 +3,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from rectify.accounts.operations import generate_password
+from rectify.accounts.passwords import password_problem
 from rectify.models import AuditLog, Role, User
-from rectify.passwords import password_problem
-from rectify.users_ops import generate_password
 
 from conftest import PASSWORD
 
@@ -198,8 +198,8 @@ def test_signing_out_one_browser_leaves_the_others_signed_in(app, client, make_u
 
 
 def _api_token(app, user) -> str:
-    from rectify.api.tokens import create_token
-    from rectify.extensions import db
+    from rectify.accounts.tokens import create_token
+    from rectify.core.extensions import db
 
     with app.app_context():
         _, token = create_token(db.session.merge(user), "OA 对接")

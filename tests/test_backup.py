@@ -16,15 +16,16 @@ import pytest
 import sqlalchemy as sa
 
 from rectify import create_app
-from rectify.audit import record
-from rectify.backup import BackupError, make_backup, restore_backup, scheduled_backup
-from rectify.config import ConfigError
-from rectify.demo import load_demo
-from rectify.evidence import path_for, store
-from rectify.extensions import db
-from rectify.generate import generate
+from rectify.accounts.audit import record
+from rectify.backup.operations import BackupError, make_backup, restore_backup, scheduled_backup
+from rectify.core.config import ConfigError
+from rectify.core.extensions import db
+from rectify.demo.generate import generate
+from rectify.demo.load import load_demo
 from rectify.models import Evidence, JobRun, Measure, ProgressUpdate, Role, User
-from rectify.scheduler import Lock, build, run_job
+from rectify.scheduler.lock import Lock
+from rectify.scheduler.process import build, run_job
+from rectify.tracking.evidence import path_for, store
 
 from conftest import make_app, postgres_schema
 
@@ -301,7 +302,7 @@ def test_a_backup_naming_a_path_outside_the_instance_is_refused(app, filled, tar
 def _head() -> str:
     from alembic.script import ScriptDirectory
 
-    from rectify import MIGRATIONS_DIR
+    from rectify.core.extensions import MIGRATIONS_DIR
 
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 

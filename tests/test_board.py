@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from rectify.extensions import db
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_today
 from rectify.models import AuditLog, Batch, Measure, MeasureStatus, Person, Problem, Role, SourceKind
-from rectify.timeutil import local_today
 
 from conftest import count_queries
 
@@ -152,7 +152,7 @@ def test_pages_issue_a_fixed_number_of_queries(app, client, session, login_as, m
 @pytest.mark.parametrize("sort", ["due", "-due"])
 def test_list_pages_by_deadline_cross_from_dated_to_undated(client, login_as, make_measure, monkeypatch, sort):
     """Pages of 3 over 5 dated and 3 undated measures: the boundary falls inside page 2."""
-    monkeypatch.setattr("rectify.board.PAGE_SIZE", 3)
+    monkeypatch.setattr("rectify.tracking.board.PAGE_SIZE", 3)
     login_as(Role.SUPERVISOR)
     first = make_measure(text="无时限0")
     undated = ["无时限0"] + [make_measure(problem=first.problem, text=f"无时限{i}").text for i in (1, 2)]

@@ -2,8 +2,8 @@ import re
 
 import sqlalchemy as sa
 
+from rectify.accounts.passwords import password_problem
 from rectify.models import Batch, Department, Measure, Role, User
-from rectify.passwords import password_problem
 
 from conftest import PASSWORD
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from rectify import create_app
-from rectify.config import PROJECT_DIR, ConfigError
+from rectify.core.config import PROJECT_DIR, ConfigError
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_bad_times_are_refused_under_python_optimised(tmp_path, clean_env):
     script = "\n".join([
         "import os, sys",
         "from rectify import create_app",
-        "from rectify.config import ConfigError",
+        "from rectify.core.config import ConfigError",
         "assert not __debug__, 'not optimised'",
         "for name, value in " + repr(BAD_TIMES) + ":",
         "    os.environ[name] = value",

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from rectify.importer.deadlines import Deadline, DeadlineError, parse_deadline
+from rectify.imports.deadlines import Deadline, DeadlineError, parse_deadline
 
 FEEDBACK = date(2023, 3, 15)
 

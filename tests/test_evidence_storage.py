@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from test_workflow import PDF, action, reload, updates
 
-from rectify import evidence
 from rectify.models import Evidence, MeasureStatus, ProgressUpdate
+from rectify.tracking import evidence
 
 
 def stored_files(app) -> list[Path]:
@@ -72,7 +72,7 @@ def test_a_read_only_evidence_folder_says_so(app, client, session, measure, tiny
 
 
 def test_the_api_answers_a_full_disk_in_json(app, client, session, measure, tiny_disk):
-    from rectify.api.tokens import create_token
+    from rectify.accounts.tokens import create_token
 
     _, token = create_token(measure.owners[0].user, "脚本")
     session.commit()
@@ -84,7 +84,7 @@ def test_the_api_answers_a_full_disk_in_json(app, client, session, measure, tiny
 
 
 def test_the_daily_cleanup_sweeps_old_unreferenced_files_only(app, client, session, measure):
-    from rectify.scheduler import run_recorded
+    from rectify.scheduler.jobs import run_recorded
 
     assert action(client, measure.id, "evidence", files=[("纪要.pdf", PDF)]).status_code == 302
     with app.app_context():

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from rectify.extensions import db
-from rectify.importer import BatchSpec, import_findings
+from rectify.core.extensions import db
+from rectify.imports.operations import BatchSpec, import_findings
 from rectify.models import Batch, Department, Measure, MeasureStatus, Person, Problem, Role, SourceKind
 
 import ledgers

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from rectify import uploads
-from rectify.importer import sandbox
+from rectify.core import uploads
+from rectify.imports import sandbox
 from rectify.models import Department, Measure, Person, ProgressUpdate, Role
 
 import ledgers

@@ -2,8 +2,8 @@
 import pytest
 import sqlalchemy as sa
 
-from rectify.extensions import db
-from rectify.importer import BatchSpec, import_findings
+from rectify.core.extensions import db
+from rectify.imports.operations import BatchSpec, import_findings
 from rectify.models import Measure, SourceKind
 
 import ledgers

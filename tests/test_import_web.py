@@ -104,7 +104,7 @@ def test_every_door_records_its_import_and_any_can_be_undone(client, runner, ses
     import hashlib
     import json
 
-    from rectify.api.tokens import create_token
+    from rectify.accounts.tokens import create_token
 
     data = ledgers.messy_ledger()
     path = tmp_path / "命令行台账.xlsx"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rectify.bootstrap import upgrade_database
-from rectify.extensions import db
+from rectify.core.database import upgrade_database
+from rectify.core.extensions import db
 from rectify.models import Role
 
 import ledgers

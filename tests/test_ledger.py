@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from rectify.core.timeutil import local_today
 from rectify.models import Batch, Evidence, MeasureStatus, Person, Problem, Role, SourceKind
-from rectify.timeutil import local_today
 
 from conftest import unavailable
 
@@ -232,7 +232,7 @@ def test_a_findings_workbook_is_not_a_ledger(client, login_as):
 
 
 def test_full_collections_are_rarer_only_while_ledgers_are_built():
-    from rectify.ledger import _fewer_full_collections
+    from rectify.ledgers.export import _fewer_full_collections
 
     before = gc.get_threshold()
     with _fewer_full_collections():

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
-from rectify.extensions import db
-from rectify.filters import MeasureFilters
-from rectify.generate import generate
-from rectify.ledger import export_ledger
-from rectify.ledger.background import INTERRUPTED
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_today, utcnow
+from rectify.demo.generate import generate
+from rectify.ledgers.background import INTERRUPTED
+from rectify.ledgers.export import export_ledger
 from rectify.models import Batch, ExportState, LedgerExport, MeasureStatus, Role, SourceKind
-from rectify.timeutil import local_today, utcnow
+from rectify.tracking.filters import MeasureFilters
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import python_calamine
 import xlsxwriter
 from openpyxl import load_workbook
 
-from rectify.ledger.builder import build_ledger
-from rectify.ledger.rows import LedgerRow
-from rectify.ledger.sheet import EXCEL_MAX_UNITS, RowSheet
+from rectify.ledgers.builder import build_ledger
+from rectify.ledgers.rows import LedgerRow
+from rectify.ledgers.sheet import EXCEL_MAX_UNITS, RowSheet
 from rectify.models import Warning
 
 AWKWARD = [

@@ -8,8 +8,8 @@ import pytest
 from flask import current_app
 
 from rectify import create_app
-from rectify.config import ConfigError
-from rectify.logs import LogFile
+from rectify.core.config import ConfigError
+from rectify.core.logs import LogFile
 from rectify.models import Role
 
 GENERATED_ID = re.compile(r"[0-9a-f]{12}")
@@ -74,7 +74,7 @@ def test_every_request_gets_its_own_id(client):
 def test_every_record_during_a_request_carries_its_id(app, client, login_as):
     def noisy():
         current_app.logger.warning("from the app logger")
-        logging.getLogger("rectify.scheduler").warning("from a child logger")
+        logging.getLogger("rectify.scheduler.process").warning("from a child logger")
         return "ok"
 
     app.add_url_rule("/noisy", "noisy", noisy)
@@ -86,7 +86,7 @@ def test_every_record_during_a_request_carries_its_id(app, client, login_as):
     lines = log_text(app).splitlines()
     assert [line.split(" ", 3)[3] for line in lines] == [
         "rectify [trace-7] from the app logger",
-        "rectify.scheduler [trace-7] from a child logger",
+        "rectify.scheduler.process [trace-7] from a child logger",
         "rectify [-] outside any request",
     ]
 

@@ -2,9 +2,9 @@
 import re
 from datetime import timedelta
 
-from rectify.extensions import db
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_today, utcnow
 from rectify.models import MeasureStatus, Person, Role
-from rectify.timeutil import local_today, utcnow
 
 from conftest import count_queries
 

@@ -3,7 +3,7 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from rectify.extensions import db
+from rectify.core.extensions import db
 
 
 def _differences():

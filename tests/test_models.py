@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rectify.extensions import db
+from rectify.core.extensions import db
 from rectify.models import AuditLog, Department, Measure, MeasureStatus, Person, Role
 
 

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from rectify import evidence
 from rectify.models import (
     AuditLog,
     Batch,
@@ -21,7 +20,8 @@ from rectify.models import (
     SourceKind,
     User,
 )
-from rectify.permissions import can_comment, can_view_measure, can_work_on, measure_scope
+from rectify.tracking import evidence
+from rectify.tracking.permissions import can_comment, can_view_measure, can_work_on, measure_scope
 
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role]
@@ -109,9 +109,9 @@ ROUTES = {
     "admin.departments": ("GET", "/admin/departments", ADMIN),
     "admin.edit_department": ("GET", "/admin/departments/{department}/edit", ADMIN),
     "admin.delete_department": ("POST", "/admin/departments/{department}/delete", ADMIN),
-    "admin.jobs": ("GET", "/admin/jobs", ADMIN),
-    "admin.reminder_settings": ("GET", "/admin/reminders", ADMIN),
-    "admin.run_job_now": ("POST", "/admin/jobs/outbox/run", ADMIN),
+    "jobs.index": ("GET", "/admin/jobs", ADMIN),
+    "reminders.settings": ("GET", "/admin/reminders", ADMIN),
+    "jobs.run_now": ("POST", "/admin/jobs/outbox/run", ADMIN),
 }
 
 
@@ -272,7 +272,7 @@ def _traces(name):
 
 @pytest.mark.parametrize("who", [*Role, "stranger"], ids=lambda r: getattr(r, "value", r))
 def test_a_problem_page_shows_exactly_the_measures_the_api_shows(app, client, session, login, shared_problem, who):
-    from rectify.api.tokens import create_token
+    from rectify.accounts.tokens import create_token
 
     users, measures = shared_problem
     user = users[who]
@@ -296,7 +296,7 @@ def test_a_problem_page_shows_exactly_the_measures_the_api_shows(app, client, se
 @pytest.mark.parametrize("who", [Role.OWNER, Role.LEADER, Role.SUPERVISOR], ids=lambda r: r.value)
 def test_filters_and_lists_name_only_batches_and_units_in_scope(app, client, session, login, scope_world,
                                                                 make_measure, make_department, who):
-    from rectify.api.tokens import create_token
+    from rectify.accounts.tokens import create_token
 
     users, _ = scope_world
     elsewhere = make_measure(unit="审计局")  # another batch, another unit, nothing to do with us

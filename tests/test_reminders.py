@@ -11,9 +11,10 @@ import sqlalchemy as sa
 import time_machine
 from aiosmtpd.controller import Controller
 
-from rectify.extensions import db
+from rectify.core.extensions import db
 from rectify.models import Delivery, MeasureStatus, Notice, Notification, Role
-from rectify.reminders import run_reminders, send_outbox
+from rectify.reminders.outbox import send_outbox
+from rectify.reminders.run import run_reminders
 
 from live_server import free_port
 
@@ -305,7 +306,7 @@ def test_nothing_leaves_outside_the_send_hours(app, session, inbox, people, make
 def test_weekly_ledger_is_made_once_and_mailed_to_supervisors(app, session, inbox, people, make_measure):
     from openpyxl import load_workbook
 
-    from rectify.ledger.scheduled import folder, make_scheduled_ledger
+    from rectify.ledgers.scheduled import folder, make_scheduled_ledger
 
     measure_due(make_measure, people, -1)
     with app.app_context():
@@ -387,7 +388,7 @@ def test_a_message_claimed_by_a_process_that_died_is_sent_after_its_lease(app, s
     mute.listen()
     claimed_at = datetime(2026, 12, 1, 1, 0)
     script = ("import sys; from datetime import datetime; from rectify import create_app; "
-              "from rectify.reminders import send_outbox; app = create_app(); app.app_context().push(); "
+              "from rectify.reminders.outbox import send_outbox; app = create_app(); app.app_context().push(); "
               f"send_outbox(datetime.fromisoformat({claimed_at.isoformat()!r}))")
     env = {**os.environ, "DATABASE_URL": database_url, "RECTIFY_INSTANCE": str(tmp_path / "instance"),
            "SECRET_KEY": "x", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mute.getsockname()[1]),
@@ -415,7 +416,7 @@ def test_a_message_claimed_by_a_process_that_died_is_sent_after_its_lease(app, s
 
 def test_every_email_escapes_what_users_typed(app, session, inbox, make_user, make_measure):
     """Names and texts typed by users land in e-mails as text, never as markup."""
-    from rectify.ledger.scheduled import make_scheduled_ledger
+    from rectify.ledgers.scheduled import make_scheduled_ledger
 
     owner = make_user(Role.OWNER, name='周洁<img src=x onerror="alert(1)">', email="zhoujie@example.gov.cn", person=True)
     make_user(Role.SUPERVISOR, name="孙丽<b>督办</b>", email="sunli@example.gov.cn")

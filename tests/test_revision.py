@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from rectify.extensions import db
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_today
 from rectify.models import (
     Batch,
     DataRevision,
@@ -16,7 +17,6 @@ from rectify.models import (
     Role,
     SourceKind,
 )
-from rectify.timeutil import local_today
 
 from conftest import count_queries
 

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from rectify.extensions import db
+from rectify.core.extensions import db
+from rectify.core.timeutil import utcnow
 from rectify.models import JobRun, Role, SchedulerLock
-from rectify.scheduler import Lock, build, run_job
-from rectify.timeutil import utcnow
+from rectify.scheduler.lock import Lock
+from rectify.scheduler.process import build, run_job
 
 
 def test_only_one_scheduler_holds_the_lock(app):

@@ -4,7 +4,13 @@ import pytest
 import sqlalchemy as sa
 
 from rectify.models import Measure, MeasureStatus, ProblemStatus, Warning
-from rectify.status import deadline_label, deadline_words, problem_status, warning_clause, warning_for
+from rectify.tracking.status import (
+    deadline_label,
+    deadline_words,
+    problem_status,
+    warning_clause,
+    warning_for,
+)
 
 TODAY = date(2023, 6, 20)
 S = MeasureStatus

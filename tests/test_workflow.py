@@ -300,14 +300,14 @@ def test_problem_closes_when_all_measures_are_done(client, login_as, make_measur
 
 @pytest.mark.parametrize("name", ["..\\报告.pdf", "C:\\Users\\报告.pdf", "a/b.pdf", "..", "报\x00告.pdf", ""])
 def test_file_names_with_paths_or_control_characters_are_refused(name):
-    from rectify.evidence import EvidenceError, clean_filename
+    from rectify.tracking.evidence import EvidenceError, clean_filename
 
     with pytest.raises(EvidenceError):
         clean_filename(name)
 
 
 def test_chinese_file_names_are_kept():
-    from rectify.evidence import clean_filename
+    from rectify.tracking.evidence import clean_filename
 
     assert clean_filename(" 2023年 整改报告（终稿）.pdf ") == "2023年 整改报告（终稿）.pdf"
 

@@ -4,8 +4,8 @@ It says what a request must hold to be accepted as far as a schema can: required
 texts that may not be blank, the filters' values. What depends on the data (a measure's
 state, a file's content, a date after the deadline) is answered 400, 409 or 422 as listed.
 """
+from rectify.core.numbers import DATABASE_MAX, MAX_PAGE
 from rectify.models import MeasureStatus, SourceKind, Warning
-from rectify.numbers import DATABASE_MAX, MAX_PAGE
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],

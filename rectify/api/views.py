@@ -5,16 +5,16 @@ import sqlalchemy as sa
 from flask import current_app, g, jsonify, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from rectify import workflow
-from rectify.extensions import db
-from rectify.filters import MeasureFilters
-from rectify.models import Batch, Measure, Problem
-from rectify.numbers import MAX_PAGE, whole_number
-from rectify.permissions import batch_scope, can_view_measure, visible_measures
-from rectify.status import deadline_label, warning_for
-from rectify.timeutil import local_today
-from rectify.api import ApiError, bp
+from rectify.api.base import ApiError, bp
 from rectify.api.openapi import document
+from rectify.core.extensions import db
+from rectify.core.numbers import MAX_PAGE, whole_number
+from rectify.core.timeutil import local_today
+from rectify.models import Batch, Measure, Problem
+from rectify.tracking import workflow
+from rectify.tracking.filters import MeasureFilters
+from rectify.tracking.permissions import batch_scope, can_view_measure, visible_measures
+from rectify.tracking.status import deadline_label, warning_for
 
 PAGE_SIZE = 50
 MEASURE_LOAD = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders))
@@ -213,10 +213,10 @@ def extension_decision(request_id):
 @bp.route("/imports", methods=["POST"])
 def imports():
     """Multipart ``file`` with ``batch``, ``kind`` (巡察…), ``feedback_date`` and ``dry_run``; the CLI's report."""
-    from rectify.evidence import EvidenceError, clean_filename
-    from rectify.importer import BatchSpec, import_findings
+    from rectify.imports.operations import BatchSpec, import_findings
     from rectify.models import SourceKind
-    from rectify.permissions import can_supervise
+    from rectify.tracking.evidence import EvidenceError, clean_filename
+    from rectify.tracking.permissions import can_supervise
 
     if not can_supervise(g.api_user):
         raise ApiError(403, "forbidden", "只有督办员可以导入问题清单。")
@@ -252,7 +252,7 @@ def ledger():
 
     from flask import send_file
 
-    from rectify.ledger import export_ledger
+    from rectify.ledgers.export import export_ledger
 
     filters = MeasureFilters.from_args(request.args)
     with tempfile.TemporaryDirectory(prefix="rectify-api-ledger-", dir=current_app.instance_path) as folder:
@@ -277,7 +277,7 @@ def notifications():
 def problems():
     """Problems with at least one visible measure matching the filters (the board's: batch, unit,
     status, overdue, q, …), each with its status derived from those measures."""
-    from rectify.status import problem_status
+    from rectify.tracking.status import problem_status
 
     filters = MeasureFilters.from_args(request.args)
     page = whole_number(request.args.get("page", "1"), maximum=MAX_PAGE)

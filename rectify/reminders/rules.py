@@ -16,7 +16,7 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from rectify.extensions import db
+from rectify.core.extensions import db
 from rectify.models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
 
 S = MeasureStatus

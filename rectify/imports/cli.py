@@ -1,0 +1,87 @@
+"""``flask --app app findings …``: import findings workbooks, list and undo imports."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from rectify.core.extensions import db
+from rectify.models import SourceKind
+
+findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
+
+
+@findings_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch", "title", help="批次名称（默认：文件名）；已有同名批次时更新该批次")
+@click.option("--kind", type=click.Choice([k.label for k in SourceKind]), default="其他", show_default=True, help="来源")
+@click.option("--feedback-date", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期 YYYY-MM-DD（推定未写年份的时限）")
+@click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
+    """导入问题清单 FILE（.xlsx/.xls/.ods）。退出码：0 已导入（或 --dry-run 检查通过），1 被拒绝，2 用法错误。"""
+    import json
+    from pathlib import Path
+
+    from rectify.imports.operations import BatchSpec, import_findings
+
+    path = Path(file)
+    spec = BatchSpec(title=(title or path.stem).strip(), kind=SourceKind.from_label(kind),
+                     feedback_on=feedback_date.date() if feedback_date else None)
+    report = import_findings(path.read_bytes(), path.name, spec, by=None, via="cli",
+                             progress=lambda stage: click.echo(f"{stage}……", err=True))
+    if report.errors or dry_run:
+        db.session.rollback()
+        report.imported = False
+    else:
+        db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, default=str))
+    else:
+        for finding in report.errors:
+            click.echo(f"错误：{finding}", err=True)
+        for finding in report.warnings:
+            click.echo(f"提示：{finding}")
+        verdict = f"已导入（导入记录 {report.record_id}）" if report.imported else (
+            "检查通过（未写入）" if not report.errors else "未导入")
+        click.echo(f"{verdict}：批次“{report.batch}”，问题 {report.problems} 个，措施 {report.measures} 项；"
+                   f"新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}。")
+    raise SystemExit(1 if report.errors else 0)
+
+
+@findings_cli.command("history")
+@click.option("--limit", default=20, show_default=True, help="最多列出几次")
+def import_history_command(limit):
+    """列出最近的导入记录（网页、接口、命令行导入的都在内）。"""
+    from rectify.core.timeutil import format_datetime
+    from rectify.imports.operations import DOORS
+    from rectify.models import ImportRecord
+
+    records = db.session.scalars(select(ImportRecord).order_by(ImportRecord.id.desc()).limit(limit)).all()
+    if not records:
+        click.echo("还没有导入记录。")
+    for r in records:
+        state = f"，已于 {format_datetime(r.undone_at)} 撤销" if r.undone_at else ""
+        who = r.created_by.name if r.created_by else "系统"
+        click.echo(f"{r.id}  {format_datetime(r.created_at)}  {DOORS.get(r.via, r.via)}  {who}  “{r.filename}” → "
+                   f"“{r.batch.title}”：问题 {r.problems} 个、措施 {r.measures} 项{state}")
+
+
+@findings_cli.command("undo")
+@click.argument("record_id", type=int)
+def undo_import_command(record_id):
+    """撤销导入记录 RECORD_ID 新建的问题和措施（须尚无人签收、填报或修改）。退出码：0 已撤销，1 不能撤销。"""
+    from rectify.core.timeutil import utcnow
+    from rectify.imports.operations import UndoRefused, undo_import
+    from rectify.models import ImportRecord
+
+    record = db.session.get(ImportRecord, record_id)
+    if record is None:
+        click.echo(f"没有编号为 {record_id} 的导入记录（flask findings history 列出导入记录）。", err=True)
+        raise SystemExit(1)
+    try:
+        removed = undo_import(record, None, utcnow())
+    except UndoRefused as refused:
+        db.session.rollback()
+        click.echo(f"不能撤销：{refused}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项（更新过的已有措施不回退）。")

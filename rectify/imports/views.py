@@ -1,0 +1,156 @@
+"""导入: upload a findings workbook, preview what it will do, confirm; history and undo."""
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from rectify.core import uploads
+from rectify.core.extensions import db
+from rectify.core.forms import EmptyForm, Form
+from rectify.core.timeutil import utcnow
+from rectify.imports.operations import DOORS, BatchSpec, UndoRefused, import_findings, undo_import
+from rectify.imports.workbooks import build_template, mark_errors
+from rectify.models import (
+    Batch,
+    ImportRecord,
+    SourceKind,
+)
+from rectify.tracking.evidence import EvidenceError, clean_filename
+from rectify.tracking.permissions import can_supervise, require
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+def supervisors_only():
+    require(can_supervise(current_user))
+
+
+class UploadForm(Form):
+    file = FileField("问题清单（.xlsx、.xls、.ods）")
+    title = StringField("导入到批次", validators=[DataRequired("请填写批次名称。"), Length(max=200)])
+    kind = SelectField("来源", choices=SourceKind.choices())
+    feedback_on = DateField("反馈日期（用于推定未写年份的时限）", validators=[Optional()])
+    submit = SubmitField("上传并预览")
+
+
+class ConfirmForm(Form):
+    token = HiddenField()
+    filename = HiddenField()
+    title = HiddenField()
+    kind = HiddenField()
+    feedback_on = HiddenField()
+    submit = SubmitField("确认导入")
+
+
+def _spec(title, kind, feedback_on) -> BatchSpec:
+    return BatchSpec(title.strip(), SourceKind(kind), feedback_on)
+
+
+def _history():
+    return db.session.scalars(
+        sa.select(ImportRecord).options(sa.orm.joinedload(ImportRecord.batch), sa.orm.joinedload(ImportRecord.created_by))
+        .order_by(ImportRecord.created_at.desc()).limit(50)
+    ).all()
+
+
+def _index(form, status=200):
+    titles = db.session.scalars(sa.select(Batch.title).order_by(Batch.created_at.desc())).all()
+    return render_template("imports/index.html", form=form, records=_history(), titles=titles, doors=DOORS,
+                           button=EmptyForm(formdata=None)), status
+
+
+@bp.route("/", methods=["GET"])
+def index():
+    return _index(UploadForm(formdata=None))
+
+
+@bp.route("/", methods=["POST"])
+def upload():
+    form = UploadForm()
+    upload = form.file.data
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        if upload is None or not getattr(upload, "filename", ""):
+            form.file.errors = [*form.file.errors, "请选择要导入的文件。"]
+        return _index(form, 400)
+    try:
+        filename = clean_filename(upload.filename)
+    except EvidenceError as error:
+        form.file.errors = [str(error)]
+        return _index(form, 400)
+    data = upload.read()
+    token = uploads.keep(data)
+    spec = _spec(form.title.data, form.kind.data, form.feedback_on.data)
+    report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web")
+    db.session.rollback()  # a preview writes nothing
+    confirm = ConfirmForm(formdata=None, token=token, filename=filename, title=spec.title, kind=spec.kind.value,
+                          feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
+    markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.names_a_cell for e in report.errors)
+    return render_template("imports/preview.html", report=report, confirm=confirm, filename=filename,
+                           token=token, markable=markable, spec=spec), 400 if report.errors else 200
+
+
+@bp.route("/confirm", methods=["POST"])
+def confirm():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = uploads.path_for(form.token.data)
+    data = path.read_bytes()
+    try:
+        filename = clean_filename(form.filename.data)
+        kind = SourceKind(form.kind.data)
+        feedback_on = date.fromisoformat(form.feedback_on.data) if form.feedback_on.data else None
+    except (EvidenceError, ValueError):
+        abort(400)
+    user = current_user._get_current_object()
+    report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user, via="web")
+    if report.errors:
+        db.session.rollback()
+        flash("文件已有错误，未导入。请重新上传并查看预览。", "danger")
+        return redirect(url_for("imports.index"))
+    batch_id = db.session.get(ImportRecord, report.record_id).batch_id
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"已导入“{filename}”：新建问题 {report.created['problems']} 个、措施 {report.created['measures']} 项，"
+          f"更新措施 {report.updated['measures']} 项，未变 {report.unchanged['measures']} 项。", "success")
+    return redirect(url_for("board.board", batch=batch_id))
+
+
+@bp.route("/<int:record_id>/undo", methods=["POST"])
+def undo(record_id):
+    record = db.get_or_404(ImportRecord, record_id, description="未找到该导入记录。")
+    EmptyForm().validate_on_submit()
+    try:
+        removed = undo_import(record, current_user._get_current_object(), utcnow())
+    except UndoRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "danger")
+        return _index(UploadForm(formdata=None), 409)
+    db.session.commit()
+    flash(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项（更新过的已有措施不回退）。", "success")
+    return redirect(url_for("imports.index"))
+
+
+@bp.route("/template.xlsx")
+def template():
+    return send_file(io.BytesIO(build_template()), mimetype=XLSX, as_attachment=True,
+                     download_name="整改台账标准模板.xlsx")
+
+
+@bp.route("/marked/<token>")
+def marked(token):
+    """The refused workbook back, with each bad cell filled and its reason in a comment."""
+    data = uploads.path_for(token).read_bytes()
+    report = import_findings(data, "标注.xlsx", BatchSpec("（预览）"), by=None, via="web")
+    db.session.rollback()
+    cells = [finding for finding in report.errors if finding.names_a_cell]
+    if not cells:  # refused as a whole (too large, damaged...): openpyxl must not open it
+        abort(404)
+    return send_file(io.BytesIO(mark_errors(data, cells)), mimetype=XLSX, as_attachment=True,
+                     download_name="问题清单（已标注错误）.xlsx")

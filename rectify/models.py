@@ -1,0 +1,34 @@
+"""Every model, whichever feature it belongs to: import models from here.
+
+Each feature keeps its own models (accounts/models.py, tracking/models.py, …); this index loads
+them all, so that relationships resolve and the migrations see every table.
+"""
+from rectify.accounts.models import ApiToken, AuditLog, Department, LoginSession, Person, Role, User
+from rectify.imports.models import ImportRecord
+from rectify.ledgers.models import ExportState, LedgerExport
+from rectify.reminders.models import Delivery, Notice, Notification, Setting
+from rectify.scheduler.models import JobRun, SchedulerLock
+from rectify.tracking.enums import (
+    ExtensionStatus,
+    MeasureStatus,
+    ProblemStatus,
+    SourceKind,
+    UpdateKind,
+    Warning,
+)
+from rectify.tracking.models import (
+    Batch,
+    DataRevision,
+    Evidence,
+    ExtensionRequest,
+    Measure,
+    Problem,
+    ProgressUpdate,
+)
+
+__all__ = [
+    "ApiToken", "AuditLog", "Batch", "DataRevision", "Delivery", "Department", "Evidence", "ExportState",
+    "ExtensionRequest", "ExtensionStatus", "ImportRecord", "JobRun", "LedgerExport", "LoginSession", "Measure",
+    "MeasureStatus", "Notice", "Notification", "Person", "Problem", "ProblemStatus", "ProgressUpdate", "Role",
+    "SchedulerLock", "Setting", "SourceKind", "UpdateKind", "User", "Warning",
+]

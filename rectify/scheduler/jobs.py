@@ -1,0 +1,116 @@
+"""The scheduled jobs: what each does, when it runs, and the record of every run.
+
+A job is a function of the current time that polls the database and is idempotent; the
+scheduler (process.py) and the 定时任务 page's "run now" both go through ``run_recorded``.
+"""
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_date, utcnow
+from rectify.models import JobRun
+
+log = logging.getLogger(__name__)
+
+
+def job_reminders(now: datetime) -> dict:
+    from rectify.reminders.run import run_reminders
+
+    return run_reminders(local_date(now), now)
+
+
+def job_outbox(now: datetime) -> dict:
+    from rectify.reminders.outbox import send_outbox
+
+    sent, failed = send_outbox(now)
+    return {"sent": sent, "failed": failed}
+
+
+def job_weekly_ledger(now: datetime) -> dict:
+    from rectify.ledgers.scheduled import make_scheduled_ledger
+
+    return make_scheduled_ledger("weekly", local_date(now), now)
+
+
+def job_monthly_ledger(now: datetime) -> dict:
+    from rectify.ledgers.scheduled import make_scheduled_ledger
+
+    return make_scheduled_ledger("monthly", local_date(now), now)
+
+
+def job_cleanup(now: datetime) -> dict:
+    """Files nothing refers to any more: evidence of a transaction that rolled back, leftovers."""
+    from rectify.models import Evidence
+    from rectify.tracking.evidence import sweep
+
+    referenced = set(db.session.scalars(sa.select(Evidence.sha256).distinct()))
+    return {"evidence_removed": sweep(referenced, now.replace(tzinfo=timezone.utc).timestamp())}
+
+
+def job_backup(now: datetime) -> dict:
+    from rectify.backup.operations import scheduled_backup
+
+    return scheduled_backup(now)
+
+
+JOBS: dict[str, tuple[str, Callable]] = {
+    "reminders": ("每日提醒", job_reminders),
+    "outbox": ("发送待发消息", job_outbox),
+    "weekly_ledger": ("每周台账（周一 08:00）", job_weekly_ledger),
+    "monthly_ledger": ("每月台账（1日 08:00）", job_monthly_ledger),
+    "backup": ("每日备份", job_backup),
+    "cleanup": ("清理无用文件（每日 03:15）", job_cleanup),
+}
+
+
+def run_recorded(name: str) -> JobRun:
+    """Run job ``name`` now and record the run; a failure is logged and recorded, never raised.
+
+    The scheduler calls it under its lock; the 定时任务 page's "run now" calls it directly (the
+    jobs are idempotent, so running one beside the scheduler sends nothing twice).
+    """
+    run = JobRun(job=name, started_at=utcnow())
+    db.session.add(run)
+    db.session.commit()
+    try:
+        summary = JOBS[name][1](utcnow())
+    except Exception as error:  # a failed job must not stop the scheduler; it is logged and shown
+        db.session.rollback()
+        log.exception("任务 %s 失败", name)
+        run = db.session.merge(run)
+        run.ok, run.finished_at, run.summary = False, utcnow(), {"error": str(error)[:500]}
+    else:
+        run = db.session.merge(run)
+        run.ok, run.finished_at, run.summary = True, utcnow(), summary
+    db.session.commit()
+    return run
+
+
+def triggers(config) -> dict:
+    """When each job runs (local time), from the settings: one table for the scheduler and the page."""
+    zone = config["TIMEZONE"]
+    hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
+    found = {
+        "reminders": CronTrigger(hour=hour, minute=minute, timezone=zone),
+        "outbox": IntervalTrigger(minutes=10),
+        "weekly_ledger": CronTrigger(day_of_week="mon", hour=8, timezone=zone),
+        "monthly_ledger": CronTrigger(day=1, hour=8, timezone=zone),
+        "cleanup": CronTrigger(hour=3, minute=15, timezone=zone),
+    }
+    if config["RECTIFY_BACKUP_AT"] != "off":
+        hour, minute = (int(part) for part in config["RECTIFY_BACKUP_AT"].split(":"))
+        found["backup"] = CronTrigger(hour=hour, minute=minute, timezone=zone)
+    return found
+
+
+def next_runs(app) -> dict[str, datetime | None]:
+    """When each job will next run, computed from its trigger (the web process has no scheduler);
+    None for a job that runs every few minutes or is switched off."""
+    now = datetime.now(app.config["TIMEZONE"])
+    return {name: trigger.get_next_fire_time(None, now) if isinstance(trigger, CronTrigger) else None
+            for name, trigger in triggers(app.config).items()}

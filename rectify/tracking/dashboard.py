@@ -1,0 +1,136 @@
+"""工作台: what needs the signed-in user now, and how the rectification stands."""
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_today
+from rectify.models import (
+    Batch,
+    Department,
+    ExtensionRequest,
+    ExtensionStatus,
+    Measure,
+    MeasureStatus,
+    Problem,
+    Role,
+    Warning,
+)
+from rectify.tracking.filters import by_deadline, live_conditions
+from rectify.tracking.permissions import can_supervise, measure_scope, work_scope
+from rectify.tracking.revision import cached
+from rectify.tracking.status import ACTIVE, warning_clause
+
+bp = Blueprint("main", __name__)
+WORKLIST_ROWS = 20
+CARD_LOAD = (
+    joinedload(Measure.problem).joinedload(Problem.batch),
+    joinedload(Measure.lead_unit),
+    selectinload(Measure.owners),
+)
+
+
+def live(query):
+    """Live measures, joined to their problem (the dashboard groups by batch).
+
+    ``+ 0`` keeps SQLite from walking problems and fetching measures by index one by one:
+    scanning the measure table in order is twice as fast here. PostgreSQL hash-joins anyway.
+    """
+    return (
+        query.join(Problem, Problem.id == Measure.problem_id + 0)
+        .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None))
+    )
+
+
+def _tallies(user, today, soon):
+    """Count the visible measures by colour, per (batch, lead unit), in one scan of the table.
+
+    The dashboard's totals, its per-batch and its per-unit tables are all sums of these rows.
+    They are kept until the data changes (``rectify.tracking.revision``).
+    """
+
+    def count():
+        colours = [sa.func.sum(sa.case((warning_clause(c, today, soon), 1), else_=0)) for c in Warning]
+        rows = db.session.execute(
+            live(sa.select(Problem.batch_id, Measure.lead_unit_id, sa.func.count(Measure.id), *colours)
+                 .select_from(Measure))
+            .where(measure_scope(user)).group_by(Problem.batch_id, Measure.lead_unit_id)
+        ).all()
+        return tuple((batch_id, unit_id, total, dict(zip(Warning, (c or 0 for c in counts))))
+                     for batch_id, unit_id, total, *counts in rows)
+
+    return cached("dashboard", user, count, today, soon)
+
+
+def _summaries(tallies, key):
+    """Sum tallies by ``key`` (0: batch, 1: unit) into measures, done, overdue and rate."""
+    sums = {}
+    for row in tallies:
+        entry = sums.setdefault(row[key], {"measures": 0, "done": 0, "overdue": 0})
+        entry["measures"] += row[2]
+        entry["done"] += row[3][Warning.GREY]
+        entry["overdue"] += row[3][Warning.RED]
+    for entry in sums.values():
+        entry["rate"] = round(100 * entry["done"] / entry["measures"], 1) if entry["measures"] else 0.0
+    return sums
+
+
+def _todo(user, today, soon):
+    """Measures that need the user's hand now, most urgent first: for supervisors those
+    awaiting review; for owners their overdue, due-soon and unacknowledged work; for leaders
+    and viewers what is overdue in their scope."""
+    if can_supervise(user):
+        wanted = Measure.status == MeasureStatus.PENDING_REVIEW
+    elif user.role is Role.OWNER:
+        urgent = sa.or_(warning_clause(Warning.RED, today, soon), warning_clause(Warning.YELLOW, today, soon))
+        unacknowledged = sa.and_(Measure.acknowledged_at.is_(None), Measure.status.in_(ACTIVE))
+        wanted = sa.and_(work_scope(user), sa.or_(urgent, unacknowledged))
+    else:
+        wanted = warning_clause(Warning.RED, today, soon)
+    ids = by_deadline(sa.select(Measure.id).where(*live_conditions(), measure_scope(user), wanted),
+                            WORKLIST_ROWS)
+    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
+    return [rows[i] for i in ids]
+
+
+@bp.route("/")
+def index():
+    today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
+    tallies = _tallies(current_user, today, soon)
+    total = sum(row[2] for row in tallies)
+    counts = {colour: sum(row[3][colour] for row in tallies) for colour in Warning}
+    supervisor = can_supervise(current_user)
+    extensions = []
+    if supervisor:
+        extensions = db.session.scalars(
+            sa.select(ExtensionRequest).where(ExtensionRequest.status == ExtensionStatus.PENDING)
+            .options(joinedload(ExtensionRequest.measure), joinedload(ExtensionRequest.requested_by))
+            .order_by(ExtensionRequest.requested_at).limit(WORKLIST_ROWS)
+        ).all()
+    progress = _summaries(tallies, 0)
+    batches = db.session.scalars(sa.select(Batch).where(Batch.id.in_(list(progress) or [0])).order_by(Batch.id)).all()
+    unit_names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    units = sorted(({"unit": unit_names.get(unit_id, "未定"), **entry}
+                    for unit_id, entry in _summaries(tallies, 1).items()), key=lambda u: u["unit"])
+    done = counts[Warning.GREY]
+    return render_template(
+        "main/index.html",
+        total=total,
+        counts=counts,
+        rate=round(100 * done / total, 1) if total else 0.0,
+        todo=_todo(current_user, today, soon),
+        extensions=extensions,
+        supervisor=supervisor,
+        batches=batches,
+        progress=progress,
+        units=units,
+        today=today,
+        due_soon_days=soon,
+    )
+
+
+@bp.route("/healthz")
+def health():
+    """For load balancers and monitoring: answers without touching the database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

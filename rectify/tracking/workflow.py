@@ -1,0 +1,275 @@
+"""The rectification workflow: every state change of a measure, with its rules, in one place.
+
+Each operation checks who may do it and from which status, changes objects, writes the audit
+trail and flushes; the caller (a view, the API, a command) owns the single commit. Refusals
+raise WorkflowError with a message for the user and the HTTP status that fits.
+
+    未启动 ──进展──▶ 整改中 ──申请销号──▶ 待审核 ──销号──▶ 已完成
+                      ▲                  │ └──阶段完成──▶ 长期坚持 (keeps reporting)
+                      └──────退回─────────┘
+"""
+from datetime import date
+from typing import Iterable, Optional
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from rectify.accounts import audit
+from rectify.core.extensions import db
+from rectify.core.timeutil import local_today, utcnow
+from rectify.models import (
+    Evidence,
+    ExtensionRequest,
+    ExtensionStatus,
+    Measure,
+    MeasureStatus,
+    ProgressUpdate,
+    UpdateKind,
+    User,
+)
+from rectify.tracking import evidence
+from rectify.tracking.permissions import can_comment, can_supervise, can_work_on
+
+S = MeasureStatus
+STALE = "该事项已被他人修改，请刷新后重试。"
+REPORTING = (S.NOT_STARTED, S.IN_PROGRESS, S.LONG_TERM)
+SUBMITTABLE = (S.NOT_STARTED, S.IN_PROGRESS, S.LONG_TERM)
+EXTENDABLE = (S.NOT_STARTED, S.IN_PROGRESS)
+AUDITED_FIELDS = ["text", "goal", "lead_unit", "cooperating_units", "leaders", "owners", "due_on",
+                  "deadline_text", "is_immediate", "is_long_term"]
+
+
+class WorkflowError(Exception):
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _allow(allowed: bool, message: str = "您没有执行此操作的权限。") -> None:
+    if not allowed:
+        raise WorkflowError(message, 403)
+
+
+def _expect(measure: Measure, statuses, action: str) -> None:
+    if measure.deleted_at is not None:
+        raise WorkflowError("该措施已删除。", 404)
+    if measure.status not in statuses:
+        raise WorkflowError(f"当前状态为“{measure.status.label}”，不能{action}。")
+
+
+def check_version(measure: Measure, version: Optional[int]) -> None:
+    """Refuse a change based on an older version of ``measure`` than the stored one."""
+    if version is not None and version != measure.version:
+        raise WorkflowError(STALE, 409)
+
+
+def _required(text: Optional[str], what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(f"请填写{what}。", 400)
+    return text
+
+
+def _set_status(measure: Measure, by: User, status: MeasureStatus, action: str, **extra) -> None:
+    changes = {"status": [measure.status.label, status.label], **extra}
+    measure.status = status
+    audit.record(by, action, measure, changes)
+
+
+def acknowledge(measure: Measure, by: User) -> None:
+    """签收: the responsible side confirms it has received the assignment."""
+    _allow(can_work_on(by, measure))
+    _expect(measure, REPORTING + (S.PENDING_REVIEW,), "签收")
+    if measure.acknowledged_at is not None:
+        raise WorkflowError("该措施已签收。")
+    measure.acknowledged_at = utcnow()
+    measure.acknowledged_by = by
+    audit.record(by, "acknowledge", measure)
+
+
+def attach_files(measure: Measure, by: User, files: Iterable, update: Optional[ProgressUpdate] = None) -> list[Evidence]:
+    """Store uploaded files as evidence of ``measure``; all are checked before any is kept."""
+    _allow(can_work_on(by, measure))
+    if measure.status is S.DONE:
+        raise WorkflowError("该措施已销号，不能再上传佐证材料。")
+    files = [f for f in files if f and f.filename]
+    received = []
+    try:
+        received = evidence.receive_all(files)  # every file checked before any is kept
+        stored = [evidence.keep(item) for item in received]
+    except evidence.StorageError as error:
+        raise WorkflowError(str(error), error.status) from None
+    except evidence.EvidenceError as error:
+        raise WorkflowError(str(error), 400) from None
+    finally:
+        evidence.discard(received)  # what a failure left in the temporary folder
+    items = [
+        Evidence(measure=measure, progress_update=update, filename=s.filename, sha256=s.sha256,
+                 size=s.size, content_type=s.content_type, uploaded_by=by)
+        for s in stored
+    ]
+    db.session.add_all(items)
+    if items:
+        audit.record(by, "add_evidence", measure, {"evidence": [None, [s.filename for s in stored]]})
+    return items
+
+
+def post_progress(measure: Measure, by: User, text: str, files: Iterable = (), version: Optional[int] = None) -> ProgressUpdate:
+    """填报进展; the first report starts the work (未启动 → 整改中) and counts as 签收."""
+    _allow(can_work_on(by, measure))
+    _expect(measure, REPORTING, "填报进展")
+    check_version(measure, version)
+    update = ProgressUpdate(measure=measure, kind=UpdateKind.PROGRESS, text=_required(text, "进展情况"), author=by)
+    db.session.add(update)
+    attach_files(measure, by, files, update)
+    if measure.acknowledged_at is None:
+        measure.acknowledged_at, measure.acknowledged_by = utcnow(), by
+    measure.updated_at = utcnow()  # before the audit entry flushes: one report, one new version
+    if measure.status is S.NOT_STARTED:
+        _set_status(measure, by, S.IN_PROGRESS, "progress")
+    else:
+        audit.record(by, "progress", measure)
+    return update
+
+
+def live_evidence_count(measure: Measure) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Evidence).where(Evidence.measure_id == measure.id, Evidence.deleted_at.is_(None))
+    )
+
+
+def submit_for_review(measure: Measure, by: User, note: str, files: Iterable = (), version: Optional[int] = None) -> ProgressUpdate:
+    """申请销号: needs a completion note and at least one evidence file."""
+    _allow(can_work_on(by, measure))
+    _expect(measure, SUBMITTABLE, "申请销号")
+    check_version(measure, version)
+    update = ProgressUpdate(measure=measure, kind=UpdateKind.SUBMITTED, text=_required(note, "完成情况说明"), author=by)
+    db.session.add(update)
+    attach_files(measure, by, files, update)
+    db.session.flush()
+    if live_evidence_count(measure) == 0:
+        raise WorkflowError("申请销号须至少上传一份佐证材料。", 400)
+    if measure.acknowledged_at is None:
+        measure.acknowledged_at, measure.acknowledged_by = utcnow(), by
+    _set_status(measure, by, S.PENDING_REVIEW, "submit")
+    return update
+
+
+def approve(measure: Measure, by: User, note: str = "", long_term: bool = False, version: Optional[int] = None, today: Optional[date] = None) -> ProgressUpdate:
+    """销号 (→ 已完成), or for a long-term measure 阶段性完成 (→ 长期坚持, keeps reporting)."""
+    _allow(can_supervise(by), "只有督办员可以审核销号。")
+    _expect(measure, (S.PENDING_REVIEW,), "审核")
+    check_version(measure, version)
+    if long_term and not measure.is_long_term:
+        raise WorkflowError("该措施不是长期坚持事项，不能按阶段性完成审核。", 400)
+    kind = UpdateKind.STAGE_DONE if long_term else UpdateKind.APPROVED
+    text = (note or "").strip() or ("阶段性完成，转入长期坚持。" if long_term else "经审核，同意销号。")
+    update = ProgressUpdate(measure=measure, kind=kind, text=text, author=by)
+    db.session.add(update)
+    if long_term:
+        _set_status(measure, by, S.LONG_TERM, "approve_stage")
+    else:
+        measure.completed_on = today or local_today()
+        _set_status(measure, by, S.DONE, "approve", completed_on=[None, measure.completed_on.isoformat()])
+    return update
+
+
+def return_for_rework(measure: Measure, by: User, reason: str, version: Optional[int] = None) -> ProgressUpdate:
+    """退回: not good enough yet; the reason is required and the owner works on (→ 整改中)."""
+    _allow(can_supervise(by), "只有督办员可以退回。")
+    _expect(measure, (S.PENDING_REVIEW,), "退回")
+    check_version(measure, version)
+    update = ProgressUpdate(measure=measure, kind=UpdateKind.RETURNED, text=_required(reason, "退回理由"), author=by)
+    db.session.add(update)
+    _set_status(measure, by, S.IN_PROGRESS, "return", reason=[None, update.text])
+    return update
+
+
+def comment(measure: Measure, by: User, text: str) -> ProgressUpdate:
+    """A leader's or owner's remark on the timeline; changes no status."""
+    _allow(can_comment(by, measure))
+    update = ProgressUpdate(measure=measure, kind=UpdateKind.COMMENT, text=_required(text, "意见"), author=by)
+    db.session.add(update)
+    audit.record(by, "comment", measure)
+    return update
+
+
+def request_extension(measure: Measure, by: User, until: date, reason: str, today: Optional[date] = None) -> ExtensionRequest:
+    """申请延期: a later date and a reason; one open request per measure."""
+    _allow(can_work_on(by, measure))
+    _expect(measure, EXTENDABLE, "申请延期")
+    today = today or local_today()
+    reason = _required(reason, "延期理由")
+    if until is None:
+        raise WorkflowError("请填写申请延期至的日期。", 400)
+    if until <= max(filter(None, [measure.due_on, today])):
+        raise WorkflowError("延期后的日期须晚于现有整改时限和今天。", 400)
+    pending = db.session.scalar(
+        select(ExtensionRequest.id).where(ExtensionRequest.measure_id == measure.id,
+                                          ExtensionRequest.status == ExtensionStatus.PENDING)
+    )
+    if pending is not None:
+        raise WorkflowError("已有待审批的延期申请，请等待审批结果。")
+    request = ExtensionRequest(measure=measure, old_due_on=measure.due_on, new_due_on=until, reason=reason, requested_by=by)
+    db.session.add(request)
+    audit.record(by, "request_extension", measure, {"extension": [None, until.isoformat()]})
+    return request
+
+
+def decide_extension(request: ExtensionRequest, by: User, approve: bool, reason: str = "") -> None:
+    """Approve (the deadline moves; the original stays visible) or refuse (reason required)."""
+    _allow(can_supervise(by), "只有督办员可以审批延期。")
+    if request.status is not ExtensionStatus.PENDING:
+        raise WorkflowError(f"该延期申请已{request.status.label}，不能重复审批。")
+    measure = request.measure
+    request.decided_by, request.decided_at = by, utcnow()
+    if approve:
+        request.status = ExtensionStatus.APPROVED
+        request.decision_reason = (reason or "").strip() or None
+        if measure.original_due_on is None:
+            measure.original_due_on = request.old_due_on
+        old, measure.due_on = measure.due_on, request.new_due_on
+        audit.record(by, "approve_extension", measure,
+                     {"due_on": [old.isoformat() if old else None, request.new_due_on.isoformat()]})
+    else:
+        request.status = ExtensionStatus.REFUSED
+        request.decision_reason = _required(reason, "不同意的理由")
+        audit.record(by, "refuse_extension", measure, {"extension": [request.new_due_on.isoformat(), None]})
+
+
+def update_measure(measure: Measure, by: User, version: Optional[int], **fields) -> None:
+    """A supervisor edits or reassigns a measure; every changed field goes to the audit trail."""
+    _allow(can_supervise(by), "只有督办员可以修改措施。")
+    check_version(measure, version)
+    if "text" in fields:
+        fields["text"] = _required(fields["text"], "整改措施")
+    before = audit.snapshot(measure, AUDITED_FIELDS)
+    for key, value in fields.items():
+        setattr(measure, key, value)
+    if before.get("owners") != audit.plain(measure.owners) or before.get("lead_unit") != audit.plain(measure.lead_unit):
+        measure.assigned_at = utcnow()
+        measure.acknowledged_at = measure.acknowledged_by = None
+    audit.record_changes(by, "update", measure, before)
+
+
+def set_deleted(obj, by: User, deleted: bool) -> None:
+    """Soft delete (or restore) a problem or measure; it stays in the database and the trail."""
+    _allow(can_supervise(by), "只有督办员可以删除或恢复。")
+    if (obj.deleted_at is not None) == deleted:
+        raise WorkflowError("已删除。" if deleted else "未被删除，无需恢复。")
+    obj.deleted_at = utcnow() if deleted else None
+    audit.record(by, "delete" if deleted else "restore", obj)
+
+
+def remove_evidence(item: Evidence, by: User) -> None:
+    """Withdraw an evidence file; never once the measure is signed off."""
+    _allow(can_work_on(by, item.measure))
+    if item.measure.status in (S.DONE, S.PENDING_REVIEW):
+        raise WorkflowError(f"措施状态为“{item.measure.status.label}”，佐证材料不能删除。")
+    item.deleted_at = utcnow()
+    audit.record(by, "remove_evidence", item.measure, {"evidence": [item.filename, None]})
+
+
+def long_term_closes() -> bool:
+    return current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"]
