@@ -90,3 +90,46 @@ def test_sql_warning_clause_matches_the_rule(session, make_measure):
         in_sql = set(session.scalars(sa.select(Measure.id).where(warning_clause(colour, TODAY, 7))))
         in_python = {m.id for m in made if warning_for(m, TODAY, 7) is colour}
         assert in_sql == in_python, colour
+
+
+@pytest.fixture
+def every_kind_of_measure(session, make_measure):
+    """Each status × deadline × acknowledged or not × deleted or not × under a deleted problem or not."""
+    from datetime import datetime
+
+    from rectify.models import Problem
+
+    first = make_measure(status=S.IN_PROGRESS, due_on=TODAY)
+    gone = Problem(batch=first.problem.batch, description="已删除的问题", deleted_at=datetime(2023, 6, 1))
+    session.add(gone)
+    made = [first]
+    for problem in (first.problem, gone):
+        for status in MeasureStatus:
+            for due_in in (None, -1, 0, 3, 7, 8):
+                for acknowledged in (None, datetime(2023, 6, 1)):
+                    for deleted in (None, datetime(2023, 6, 2)):
+                        made.append(make_measure(
+                            problem=problem, status=status, acknowledged_at=acknowledged, deleted_at=deleted,
+                            due_on=TODAY + timedelta(days=due_in) if due_in is not None else None))
+    return made
+
+
+def test_every_rule_reads_the_same_in_python_and_sql(session, every_kind_of_measure):
+    """Live, finished, overdue, due soon, awaiting 签收 and each warning colour: one Python
+    definition and one SQL condition, selecting the same measures on either database."""
+    from rectify.tracking import status
+
+    pairs = {
+        "live": (status.is_live, status.live_clause()),
+        "finished": (status.is_finished, status.finished_clause()),
+        "overdue": (lambda m: status.is_overdue(m, TODAY), status.overdue_clause(TODAY)),
+        "due soon": (lambda m: status.is_due_soon(m, TODAY, 7), status.due_soon_clause(TODAY, 7)),
+        "awaiting 签收": (status.is_unacknowledged, status.unacknowledged_clause()),
+        **{colour.label: (lambda m, c=colour: warning_for(m, TODAY, 7) is c, warning_clause(colour, TODAY, 7))
+           for colour in Warning},
+    }
+    for name, (in_python, clause) in pairs.items():
+        selected = set(session.scalars(sa.select(Measure.id).where(clause)))
+        expected = {m.id for m in every_kind_of_measure if in_python(m)}
+        assert selected == expected, name
+        assert 0 < len(expected) < len(every_kind_of_measure), name  # the rule tells measures apart

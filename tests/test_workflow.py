@@ -1,7 +1,7 @@
 """The rectification workflow through the web pages, as owners and supervisors use it."""
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from rectify.models import (
     Role,
     UpdateKind,
 )
+from rectify.tracking import workflow
 
 S = MeasureStatus
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -316,3 +317,71 @@ def test_a_nul_character_in_a_form_is_dropped_not_a_server_error(client, session
     response = action(client, measure.id, "progress", text="已召开\x00专题会议。", version=1)
     assert response.status_code == 302
     assert [u.text for u in updates(session, measure)] == ["已召开专题会议。"]
+
+
+OPERATIONS = {  # action in workflow.RULES: how each door's operation is called
+    "acknowledge": lambda m, u: workflow.acknowledge(m, u),
+    "progress": lambda m, u: workflow.post_progress(m, u, "进展"),
+    "evidence": lambda m, u: workflow.attach_files(m, u, []),
+    "submit": lambda m, u: workflow.submit_for_review(m, u, "已完成"),
+    "extension": lambda m, u: workflow.request_extension(m, u, date(2099, 1, 1), "协调中"),
+    "approve": lambda m, u: workflow.approve(m, u),
+    "return": lambda m, u: workflow.return_for_rework(m, u, "材料不全"),
+    "comment": lambda m, u: workflow.comment(m, u, "意见"),
+    "edit": lambda m, u: workflow.update_measure(m, u, None, goal="目标"),
+    "delete": lambda m, u: workflow.set_deleted(m, u, True),
+    "restore": lambda m, u: workflow.set_deleted(m, u, False),
+}
+PANES = {"progress": "progress", "evidence": "evidence", "submit": "submit", "extension": "extension",
+         "approve": "review", "comment": "comment"}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_the_page_the_api_and_the_operations_follow_one_rule(app, client, session, login, make_user, make_measure, role):
+    """Which actions a measure offers comes from workflow.available_actions alone: the ticket page
+    shows exactly those buttons, the API lists exactly those, and every other action is refused
+    by its operation with the rule's own reason."""
+    from rectify.accounts.tokens import create_token
+    from rectify.tracking import workflow as rules
+
+    user = make_user(role, department="组织人事部", person=True)
+    first = make_measure(owners=[user.person], unit="组织人事部", status=S.NOT_STARTED)
+    made = [first] + [make_measure(problem=first.problem, owners=[user.person], unit="组织人事部", status=status,
+                                   is_long_term=status is S.LONG_TERM) for status in list(S)[1:]]
+    made.append(make_measure(problem=first.problem, owners=[user.person], unit="组织人事部", deleted_at=datetime(2023, 1, 1)))
+    made.append(make_measure(problem=first.problem, unit="组织人事部", acknowledged_at=datetime(2023, 1, 1),
+                             status=S.IN_PROGRESS))
+    _, token = create_token(user, "test")
+    session.commit()
+    login(user)
+    page = client.get(f"/problems/{first.problem_id}").get_data(as_text=True)
+    seen = set()
+    for measure in made:
+        actions = rules.available_actions(measure, user)
+        seen |= actions
+        for action, pane in PANES.items():
+            assert (f'data-bs-target="#pane-{measure.id}-{pane}"' in page) is (action in actions), (measure.status, action)
+        for action, route in (("acknowledge", "acknowledge"), ("edit", "edit"), ("delete", "delete"), ("restore", "restore")):
+            assert (f"/measures/{measure.id}/{route}\"" in page) is (action in actions), (measure.status, action)
+        if measure.deleted_at is None:
+            api = client.get(f"/api/v1/measures/{measure.id}", headers={"Authorization": f"Bearer {token}"}).json
+            assert api["actions"] == sorted(actions)
+        for action, operation in OPERATIONS.items():
+            with app.app_context():
+                target, who = session.get(Measure, measure.id), session.get(type(user), user.id)
+                refusal = rules.refusal(target, who, action)
+                try:
+                    operation(target, who)
+                except rules.WorkflowError as error:
+                    if refusal is None:
+                        assert error.status == 400, (action, error.message)  # the data, not the rule
+                    else:
+                        assert (error.status, error.message) == (refusal.status, refusal.message), action
+                else:
+                    assert refusal is None, (measure.status, action, "done although the rule refuses it")
+                finally:
+                    session.rollback()
+    expected = {Role.ADMIN: set(OPERATIONS), Role.SUPERVISOR: set(OPERATIONS), Role.VIEWER: set(),
+                Role.LEADER: {"comment"}, Role.OWNER: {"acknowledge", "progress", "evidence", "submit", "extension",
+                                                       "comment", "remove_evidence"}}[role]
+    assert seen - {"remove_evidence"} == expected - {"remove_evidence"}  # the test saw each action offered

@@ -10,7 +10,8 @@ from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm
 from rectify.core.timeutil import utcnow
 from rectify.models import Department, Measure, Person, Problem, Role, User
-from rectify.tracking.permissions import can_manage_users, require
+from rectify.tracking.access import require
+from rectify.tracking.permissions import can_manage_users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

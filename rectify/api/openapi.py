@@ -6,7 +6,9 @@ state, a file's content, a date after the deadline) is answered 400, 409 or 422 
 """
 from rectify.core.numbers import DATABASE_MAX, MAX_PAGE
 from rectify.models import MeasureStatus, SourceKind, Warning
+from rectify.tracking.workflow import RULES
 
+ACTIONS = sorted({*RULES, "restore"})
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
     "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
@@ -19,7 +21,9 @@ MEASURE = {"type": "object", "required": ["id", "problem_id", "version", "text",
     "deadline": {"type": "string"}, "is_immediate": {"type": "boolean"}, "is_long_term": {"type": "boolean"},
     "lead_unit": {"type": ["string", "null"]}, "owners": {"type": "array", "items": {"type": "string"}},
     "leaders": {"type": "array", "items": {"type": "string"}}, "acknowledged": {"type": "boolean"},
-    "completed_on": {"type": ["string", "null"]}}}
+    "completed_on": {"type": ["string", "null"]},
+    "actions": {"type": "array", "items": {"type": "string", "enum": [*ACTIONS]},
+                "description": "令牌所属用户现在可对该措施进行的操作（与页面上的按钮相同）"}}}
 VERSION = {"version": {"type": ["integer", "null"], "description": "措施版本号（也可用 If-Match 头）；与当前版本不符时返回 409"}}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT = {"type": "string", "pattern": "[^\\s\\u0000]", "description": "不能为空"}  # NUL characters are dropped

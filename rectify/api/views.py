@@ -59,6 +59,7 @@ def measure_json(m: Measure, today: date) -> dict:
         "owners": [p.name for p in m.owners], "leaders": [p.name for p in m.leaders],
         "acknowledged": m.acknowledged_at is not None,
         "completed_on": m.completed_on.isoformat() if m.completed_on else None,
+        "actions": sorted(workflow.available_actions(m, g.api_user)),
     }
 
 

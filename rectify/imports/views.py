@@ -19,8 +19,9 @@ from rectify.models import (
     ImportRecord,
     SourceKind,
 )
+from rectify.tracking.access import require
 from rectify.tracking.evidence import EvidenceError, clean_filename
-from rectify.tracking.permissions import can_supervise, require
+from rectify.tracking.permissions import can_supervise
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,7 +21,7 @@ from rectify.ledgers.builder import ID_HEADER
 from rectify.ledgers.rows import latest_progress
 from rectify.models import Measure, User
 from rectify.tracking import workflow
-from rectify.tracking.permissions import can_view_measure, can_work_on
+from rectify.tracking.permissions import can_view_measure
 
 WANTED = {"整改进展": "progress", "整改状态": "status", "完成时间": "completed", "整改措施": "measure", ID_HEADER: "id"}
 
@@ -87,12 +87,11 @@ def read_changes(data: bytes, filename: str, user: User, limits: Limits) -> Roun
         if version != measure.version:
             result.refused.append(Finding(sheet.name, row, None, f"“{measure.text[:20]}”在导出后已被修改，本行未应用，请重新导出后填写。"))
             continue
-        if not can_work_on(user, measure):
-            result.refused.append(Finding(sheet.name, row, None, f"您无权填报“{measure.text[:20]}”的进展，本行未应用。"))
-            continue
-        if measure.status not in workflow.REPORTING:
-            result.refused.append(Finding(sheet.name, row, None,
-                                          f"“{measure.text[:20]}”状态为“{measure.status.label}”，不能再填报进展，本行未应用。"))
+        refused = workflow.refusal(measure, user, "progress")  # the same rule as the page's 填报进展
+        if refused is not None:
+            why = (f"您无权填报“{measure.text[:20]}”的进展" if refused.status == 403
+                   else f"“{measure.text[:20]}”状态为“{measure.status.label}”，不能再填报进展")
+            result.refused.append(Finding(sheet.name, row, None, f"{why}，本行未应用。"))
             continue
         claims = "；".join(part for part in (
             f"表中填报状态：{status}" if status and status != measure.status.label else "",

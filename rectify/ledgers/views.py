@@ -66,7 +66,8 @@ def index():
 def scheduled(name):
     """A weekly or monthly ledger (督办员): it holds every unit's measures."""
     from rectify.ledgers.scheduled import folder
-    from rectify.tracking.permissions import can_supervise, require
+    from rectify.tracking.access import require
+    from rectify.tracking.permissions import can_supervise
 
     require(can_supervise(current_user))
     if not SAFE_NAME.match(name) or not (folder() / name).is_file():

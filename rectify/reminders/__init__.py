@@ -6,7 +6,9 @@ notifications page, and the thresholds an administrator sets."""
 def init_app(app):
     from rectify.reminders import views
     from rectify.reminders.cli import reminders_cli
+    from rectify.reminders.models import DELIVERY_LABELS
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.settings_bp)
     app.cli.add_command(reminders_cli)
+    app.add_template_global(DELIVERY_LABELS, "delivery_labels")

@@ -29,6 +29,9 @@ class Notification(db.Model):
     measure: Mapped[Optional[Measure]] = relationship()
 
 
+DELIVERY_LABELS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
+
+
 class Delivery(db.Model):
     """The outbox: one message (a digest) to one recipient — a user by e-mail, or a unit's
     work-chat robot — sent with retries."""

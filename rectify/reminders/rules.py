@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from rectify.core.extensions import db
 from rectify.models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
+from rectify.tracking.status import ACTIVE, is_unacknowledged, live_clause, unacknowledged_clause
 
 S = MeasureStatus
 LEVELS = ("提醒", "催办", "督办")
@@ -69,9 +70,9 @@ def plan(today: date, settings: Settings) -> list[Planned]:
     people = (joinedload(Measure.owners).joinedload(Person.user), joinedload(Measure.leaders).joinedload(Person.user))
     measures = db.session.scalars(
         sa.select(Measure).join(Measure.problem)
-        .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None), sa.or_(
-            sa.and_(Measure.status.in_([S.NOT_STARTED, S.IN_PROGRESS]), Measure.due_on <= horizon),
-            sa.and_(Measure.status == S.NOT_STARTED, Measure.acknowledged_at.is_(None)),
+        .where(live_clause(), sa.or_(
+            sa.and_(Measure.status.in_(ACTIVE), Measure.due_on <= horizon),
+            unacknowledged_clause(),
             Measure.status == S.LONG_TERM,
         ))
         .options(*people, joinedload(Measure.problem).joinedload(Problem.leaders).joinedload(Person.user))
@@ -94,7 +95,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
             for user in users:
                 planned.append(Planned(f"{rule}:{m.id}:{user.id}:{period}", m, user, rule, level, reason, str(period)))
 
-        if m.status in (S.NOT_STARTED, S.IN_PROGRESS) and m.due_on is not None:
+        if m.status in ACTIVE and m.due_on is not None:
             left = (m.due_on - today).days
             if left < 0:
                 late = -left
@@ -110,7 +111,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
                 thresholds = [t for t in settings.due_days if t >= left]
                 if thresholds:
                     add(f"due_soon_{min(thresholds)}", m.due_on, LEVELS[0], f"剩余{left}天到期", owners)
-        if m.status is S.NOT_STARTED and m.acknowledged_at is None:
+        if is_unacknowledged(m):
             waited = (today - m.assigned_at.date()).days
             if waited >= settings.unacknowledged_after:
                 add("unacknowledged", m.assigned_at.date(), LEVELS[0], f"分派{waited}天仍未签收", owners)

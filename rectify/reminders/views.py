@@ -12,7 +12,8 @@ from rectify.core.forms import EmptyForm, Form
 from rectify.core.timeutil import utcnow
 from rectify.models import Notice, Notification
 from rectify.reminders.settings import effective, save
-from rectify.tracking.permissions import can_manage_users, require
+from rectify.tracking.access import require
+from rectify.tracking.permissions import can_manage_users
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 settings_bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")

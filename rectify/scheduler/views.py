@@ -8,7 +8,8 @@ from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm
 from rectify.models import JobRun
 from rectify.scheduler.jobs import JOBS, next_runs, run_recorded
-from rectify.tracking.permissions import can_manage_users, require
+from rectify.tracking.access import require
+from rectify.tracking.permissions import can_manage_users
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 

@@ -16,6 +16,13 @@ from rectify.tracking.permissions import (
     visible_measures,
 )
 
+
+def require(allowed: bool) -> None:
+    """Abort with 403 unless ``allowed``."""
+    if not allowed:
+        abort(403)
+
+
 NEEDS = {
     "view": can_view_measure,
     "work": can_work_on,

@@ -8,10 +8,11 @@ from rectify.accounts.forms import department_choices
 from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_today
-from rectify.models import Batch, Measure, MeasureStatus, Problem, SourceKind
+from rectify.models import Batch, Measure, Problem, SourceKind
+from rectify.tracking.access import require
 from rectify.tracking.forms import BatchForm, ProblemForm
-from rectify.tracking.permissions import batch_scope, can_supervise, measure_scope, require
-from rectify.tracking.status import ACTIVE
+from rectify.tracking.permissions import batch_scope, can_supervise, measure_scope
+from rectify.tracking.status import finished_clause, live_clause, overdue_clause
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 BATCH_FIELDS = ["kind", "title", "issuer", "doc_number", "feedback_on", "period_end_on"]
@@ -19,14 +20,14 @@ BATCH_FIELDS = ["kind", "title", "issuer", "doc_number", "feedback_on", "period_
 
 def batch_progress(user, today):
     """Per batch: measures, done, overdue, extended and completion rate, in one query."""
-    done = sa.func.sum(sa.case((Measure.status.in_([MeasureStatus.DONE, MeasureStatus.LONG_TERM]), 1), else_=0))
-    overdue = sa.func.sum(sa.case((sa.and_(Measure.status.in_(ACTIVE), Measure.due_on < today), 1), else_=0))
+    done = sa.func.sum(sa.case((finished_clause(), 1), else_=0))
+    overdue = sa.func.sum(sa.case((overdue_clause(today), 1), else_=0))
     extended = sa.func.sum(sa.case((Measure.original_due_on.is_not(None), 1), else_=0))
     rows = db.session.execute(
         sa.select(Problem.batch_id, sa.func.count(Measure.id), done, overdue, extended,
                   sa.func.count(sa.distinct(Problem.id)))
         .join(Measure.problem)
-        .where(measure_scope(user), Measure.deleted_at.is_(None), Problem.deleted_at.is_(None))
+        .where(measure_scope(user), live_clause())
         .group_by(Problem.batch_id)
     ).all()
     return {

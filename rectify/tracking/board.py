@@ -15,8 +15,9 @@ from rectify.core.numbers import whole_number
 from rectify.core.timeutil import local_today
 from rectify.models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
 from rectify.tracking import workflow
+from rectify.tracking.access import require
 from rectify.tracking.filters import MeasureFilters, by_deadline
-from rectify.tracking.permissions import batch_scope, can_supervise, require, unit_scope
+from rectify.tracking.permissions import batch_scope, can_supervise, unit_scope
 from rectify.tracking.revision import cached
 from rectify.tracking.workflow import WorkflowError
 

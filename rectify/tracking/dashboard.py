@@ -17,10 +17,16 @@ from rectify.models import (
     Role,
     Warning,
 )
-from rectify.tracking.filters import by_deadline, live_conditions
+from rectify.tracking.filters import by_deadline
 from rectify.tracking.permissions import can_supervise, measure_scope, work_scope
 from rectify.tracking.revision import cached
-from rectify.tracking.status import ACTIVE, warning_clause
+from rectify.tracking.status import (
+    due_soon_clause,
+    live_clause,
+    overdue_clause,
+    unacknowledged_clause,
+    warning_clause,
+)
 
 bp = Blueprint("main", __name__)
 WORKLIST_ROWS = 20
@@ -39,7 +45,7 @@ def live(query):
     """
     return (
         query.join(Problem, Problem.id == Measure.problem_id + 0)
-        .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None))
+        .where(live_clause())
     )
 
 
@@ -83,12 +89,11 @@ def _todo(user, today, soon):
     if can_supervise(user):
         wanted = Measure.status == MeasureStatus.PENDING_REVIEW
     elif user.role is Role.OWNER:
-        urgent = sa.or_(warning_clause(Warning.RED, today, soon), warning_clause(Warning.YELLOW, today, soon))
-        unacknowledged = sa.and_(Measure.acknowledged_at.is_(None), Measure.status.in_(ACTIVE))
-        wanted = sa.and_(work_scope(user), sa.or_(urgent, unacknowledged))
+        wanted = sa.and_(work_scope(user), sa.or_(overdue_clause(today), due_soon_clause(today, soon),
+                                                  unacknowledged_clause()))
     else:
-        wanted = warning_clause(Warning.RED, today, soon)
-    ids = by_deadline(sa.select(Measure.id).where(*live_conditions(), measure_scope(user), wanted),
+        wanted = overdue_clause(today)
+    ids = by_deadline(sa.select(Measure.id).where(live_clause(), measure_scope(user), wanted),
                             WORKLIST_ROWS)
     rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
     return [rows[i] for i in ids]

@@ -11,7 +11,7 @@ from rectify.core.numbers import whole_number
 from rectify.models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
 from rectify.tracking.permissions import can_supervise, measure_scope
 from rectify.tracking.revision import cached
-from rectify.tracking.status import warning_clause
+from rectify.tracking.status import live_clause, overdue_clause, warning_clause
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class MeasureFilters:
         ``user`` None means the system itself (command line, scheduler): no scope applies."""
         conditions = [measure_scope(user)] if user is not None else []
         if not (self.deleted and (user is None or can_supervise(user))):
-            conditions += live_conditions()
+            conditions.append(live_clause())
         if self.batch is not None:
             conditions.append(Measure.problem_id.in_(sa.select(Problem.id).where(Problem.batch_id == self.batch)))
         if self.kind is not None:
@@ -103,7 +103,7 @@ class MeasureFilters:
         if self.colour is not None:
             conditions.append(warning_clause(self.colour, today, due_soon_days))
         if self.overdue:
-            conditions.append(warning_clause(Warning.RED, today, due_soon_days))
+            conditions.append(overdue_clause(today))
         if self.q:
             conditions.append(sa.or_(
                 Measure.text.contains(self.q, autoescape=True),
@@ -119,14 +119,6 @@ class MeasureFilters:
     def select(self, user: Optional[User], today: date, due_soon_days: int):
         """SELECT the measures matching these filters that ``user`` may see."""
         return sa.select(Measure).where(*self.conditions(user, today, due_soon_days))
-
-
-def live_conditions() -> list:
-    """Not deleted, and not under a deleted problem."""
-    return [
-        Measure.deleted_at.is_(None),
-        Measure.problem_id.not_in(sa.select(Problem.id).where(Problem.deleted_at.is_not(None))),
-    ]
 
 
 def by_deadline(ids, limit: int, offset: int = 0, dated_total: int = 0, descending: bool = False) -> list[int]:

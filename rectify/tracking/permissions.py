@@ -9,13 +9,10 @@ Roles:
 - 责任人 (owner): sees and works on measures assigned to them (named as a responsible
   person) or led by their unit; sees those their unit cooperates on.
 """
-from functools import wraps
-
 import sqlalchemy as sa
-from flask import abort
-from flask_login import current_user
 
 from rectify.models import Batch, Department, Measure, Person, Problem, Role, User
+from rectify.tracking.status import live_clause
 
 SUPERVISING = (Role.ADMIN, Role.SUPERVISOR)
 SEEING_EVERYTHING = (Role.ADMIN, Role.SUPERVISOR, Role.VIEWER)
@@ -99,7 +96,7 @@ def measure_scope(user: User):
 
 def _live_in_scope(user: User, column):
     return (sa.select(column).join(Measure.problem)
-            .where(Measure.deleted_at.is_(None), Problem.deleted_at.is_(None), measure_scope(user)))
+            .where(live_clause(), measure_scope(user)))
 
 
 def batch_scope(user: User):
@@ -129,23 +126,3 @@ def work_scope(user: User):
     if user.department_id is not None:
         conditions.append(Measure.lead_unit_id == user.department_id)
     return sa.or_(*conditions)
-
-
-def require(allowed: bool) -> None:
-    """Abort with 403 unless ``allowed``."""
-    if not allowed:
-        abort(403)
-
-
-def role_required(check):
-    """Decorate a view so that only users for whom ``check(user)`` holds may call it."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            require(current_user.is_authenticated and check(current_user))
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

@@ -1,10 +1,18 @@
-"""Derived state: warning colours, deadline words and problem status.
+"""Derived state, one definition per rule: warning colours, overdue, due soon, live, finished,
+awaiting 签收, deadline words and problem status.
 
-None of this is stored, so it cannot go stale. The rules:
-- Only measures still being worked on (未启动, 整改中) can be overdue or due soon; a measure
-  awaiting review (待审核) is green until a return puts it back in the owner's hands.
-- Red: the deadline has passed. Yellow: it is ``due_soon_days`` days away or closer (today
-  included). Green: otherwise, or no dated deadline. Grey: 已完成 or 长期坚持 (stage done).
+None of this is stored, so it cannot go stale. Every rule a query also needs has its Python form
+and, beside it, the SQL condition on Measure selecting exactly the same measures;
+tests/test_status.py checks each pair agrees on both databases. The rules:
+- Live: neither the measure nor its problem is deleted.
+- Finished: 已完成, or 长期坚持 (a stage done; it keeps reporting).
+- Only measures still being worked on (未启动, 整改中: ``ACTIVE``) can be overdue, due soon or
+  awaiting 签收; a measure awaiting review (待审核) is green until a return puts it back in the
+  owner's hands.
+- Overdue: its deadline has passed. Due soon: the deadline is ``due_soon_days`` days away or
+  closer, today included.
+- Warning colours: red overdue, yellow due soon, grey finished, green otherwise (no dated
+  deadline included).
 """
 from datetime import date
 from typing import Iterable, Optional
@@ -12,10 +20,54 @@ from typing import Iterable, Optional
 import sqlalchemy as sa
 
 from rectify.core.timeutil import format_date
-from rectify.models import Measure, MeasureStatus, ProblemStatus, Warning
+from rectify.models import Measure, MeasureStatus, Problem, ProblemStatus, Warning
 
 ACTIVE = (MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS)
 FINISHED = (MeasureStatus.DONE, MeasureStatus.LONG_TERM)
+
+
+def is_live(measure: Measure) -> bool:
+    return measure.deleted_at is None and measure.problem.deleted_at is None
+
+
+def live_clause():
+    return sa.and_(Measure.deleted_at.is_(None),
+                   Measure.problem_id.not_in(sa.select(Problem.id).where(Problem.deleted_at.is_not(None))))
+
+
+def is_finished(measure: Measure) -> bool:
+    return measure.status in FINISHED
+
+
+def finished_clause():
+    return Measure.status.in_(FINISHED)
+
+
+def is_overdue(measure: Measure, today: date) -> bool:
+    return measure.status in ACTIVE and measure.due_on is not None and measure.due_on < today
+
+
+def overdue_clause(today: date):
+    return sa.and_(Measure.status.in_(ACTIVE), Measure.due_on.is_not(None), Measure.due_on < today)
+
+
+def is_due_soon(measure: Measure, today: date, due_soon_days: int) -> bool:
+    left = days_left(measure, today)
+    return measure.status in ACTIVE and left is not None and 0 <= left <= due_soon_days
+
+
+def due_soon_clause(today: date, due_soon_days: int):
+    soon = date.fromordinal(today.toordinal() + due_soon_days)
+    return sa.and_(Measure.status.in_(ACTIVE), Measure.due_on.is_not(None), Measure.due_on >= today, Measure.due_on <= soon)
+
+
+def is_unacknowledged(measure: Measure) -> bool:
+    """Assigned and not yet signed for (签收): new, or reassigned since."""
+    return measure.status in ACTIVE and measure.acknowledged_at is None
+
+
+def unacknowledged_clause():
+    return sa.and_(Measure.status.in_(ACTIVE), Measure.acknowledged_at.is_(None))
 
 
 def days_left(measure: Measure, today: date) -> Optional[int]:
@@ -26,32 +78,31 @@ def days_left(measure: Measure, today: date) -> Optional[int]:
 
 
 def warning_for(measure: Measure, today: date, due_soon_days: int) -> Warning:
-    if measure.status in FINISHED:
+    if is_finished(measure):
         return Warning.GREY
-    left = days_left(measure, today)
-    if measure.status not in ACTIVE or left is None:
-        return Warning.GREEN
-    if left < 0:
+    if is_overdue(measure, today):
         return Warning.RED
-    if left <= due_soon_days:
+    if is_due_soon(measure, today, due_soon_days):
         return Warning.YELLOW
     return Warning.GREEN
 
 
 def warning_clause(colour: Warning, today: date, due_soon_days: int):
     """The SQL condition on Measure matching ``warning_for(...) == colour``."""
-    active = Measure.status.in_(ACTIVE)
-    dated = Measure.due_on.is_not(None)
-    soon = date.fromordinal(today.toordinal() + due_soon_days)
-    red = sa.and_(active, dated, Measure.due_on < today)
-    yellow = sa.and_(active, dated, Measure.due_on >= today, Measure.due_on <= soon)
     if colour is Warning.GREY:
-        return Measure.status.in_(FINISHED)
+        return finished_clause()
     if colour is Warning.RED:
-        return red
+        return overdue_clause(today)
     if colour is Warning.YELLOW:
-        return yellow
-    return sa.and_(Measure.status.not_in(FINISHED), sa.not_(sa.or_(red, yellow)))
+        return due_soon_clause(today, due_soon_days)
+    return sa.and_(sa.not_(finished_clause()), sa.not_(overdue_clause(today)), sa.not_(due_soon_clause(today, due_soon_days)))
+
+
+# How a page shows a state: classes chosen here, so that templates never compare states.
+WARNING_TEXT = {Warning.RED: "text-danger", Warning.YELLOW: "text-secondary", Warning.GREEN: "text-secondary",
+                Warning.GREY: "text-secondary"}
+PROBLEM_BADGE = {ProblemStatus.CLOSED: "text-bg-success", ProblemStatus.NOT_STARTED: "text-bg-secondary",
+                 ProblemStatus.IN_PROGRESS: "text-bg-primary"}
 
 
 def deadline_label(measure: Measure) -> str:

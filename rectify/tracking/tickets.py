@@ -35,7 +35,7 @@ from rectify.tracking.forms import (
     ReviewForm,
     SubmitForReviewForm,
 )
-from rectify.tracking.permissions import can_comment, can_supervise, can_work_on, visible_measures
+from rectify.tracking.permissions import visible_measures
 from rectify.tracking.workflow import WorkflowError
 
 bp = Blueprint("tickets", __name__)
@@ -48,6 +48,9 @@ MEASURE_FORMS = {
     "comment": CommentForm,
     "extension": ExtensionForm,
 }
+# The panes of a measure's actions: (action in workflow.RULES, form and route, label).
+PANES = [("progress", "progress", "填报进展"), ("evidence", "evidence", "上传佐证材料"), ("submit", "submit", "申请销号"),
+         ("extension", "extension", "申请延期"), ("approve", "review", "审核"), ("comment", "comment", "发表意见")]
 MEASURE_LOAD = (
     joinedload(Measure.lead_unit),
     selectinload(Measure.owners),
@@ -113,10 +116,15 @@ def _ticket_page(problem, status=200, error=None, failed=None):
             forms[measure.id, name] = measure_form(name, measure, blank=True)
     if failed is not None:
         forms[failed[0], failed[1]] = failed[2]
+    user = current_user._get_current_object()
     return render_template(
         "tickets/problem.html",
         problem=problem,
         measures=measures,
+        actions={m.id: workflow.available_actions(m, user) for m in measures},
+        problem_actions=workflow.problem_actions(problem, user),
+        decidable={x.id for items in extensions.values() for x in items if workflow.decidable(x, user)},
+        panes_offered=PANES,
         updates=updates,
         files=files,
         extensions=extensions,
@@ -127,9 +135,6 @@ def _ticket_page(problem, status=200, error=None, failed=None):
         button=EmptyForm(formdata=None),
         error=error,
         today=local_today(),
-        can_work_on=can_work_on,
-        can_comment=can_comment,
-        supervisor=can_supervise(current_user),
     ), status
 
 

@@ -1,15 +1,19 @@
 """The rectification workflow: every state change of a measure, with its rules, in one place.
 
-Each operation checks who may do it and from which status, changes objects, writes the audit
-trail and flushes; the caller (a view, the API, a command) owns the single commit. Refusals
-raise WorkflowError with a message for the user and the HTTP status that fits.
+``RULES`` says who may take each action on a measure and from which statuses; ``available_actions``
+reads it for the pages (which buttons to show), the API (which actions a measure offers) and the
+ledger round trip (which rows to accept), and each operation checks the same rule through
+``require`` before it changes anything. Operations change objects, write the audit trail and
+flush; the caller (a view, the API, a command) owns the single commit. Refusals raise
+WorkflowError with a message for the user and the HTTP status that fits.
 
     未启动 ──进展──▶ 整改中 ──申请销号──▶ 待审核 ──销号──▶ 已完成
                       ▲                  │ └──阶段完成──▶ 长期坚持 (keeps reporting)
                       └──────退回─────────┘
 """
+from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -23,6 +27,7 @@ from rectify.models import (
     ExtensionStatus,
     Measure,
     MeasureStatus,
+    Problem,
     ProgressUpdate,
     UpdateKind,
     User,
@@ -46,16 +51,79 @@ class WorkflowError(Exception):
         self.status = status
 
 
-def _allow(allowed: bool, message: str = "您没有执行此操作的权限。") -> None:
-    if not allowed:
-        raise WorkflowError(message, 403)
+def _supervises(user: User, _measure: Measure) -> bool:
+    return can_supervise(user)
 
 
-def _expect(measure: Measure, statuses, action: str) -> None:
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action on a measure, from which statuses, and how a refusal reads."""
+
+    who: Callable[[User, Measure], bool]
+    statuses: tuple[MeasureStatus, ...]
+    verb: str  # 当前状态为“…”，不能{verb}
+    denied: str = "您没有执行此操作的权限。"
+    also: Callable[[Measure], Optional[str]] = lambda measure: None  # a further condition: why not, or None
+
+
+ANY = tuple(MeasureStatus)
+RULES = {
+    "acknowledge": Rule(can_work_on, REPORTING + (S.PENDING_REVIEW,), "签收",
+                        also=lambda m: "该措施已签收。" if m.acknowledged_at is not None else None),
+    "progress": Rule(can_work_on, REPORTING, "填报进展"),
+    # The evidence under review (待审核) or signed off stays as it was submitted.
+    "evidence": Rule(can_work_on, REPORTING, "上传佐证材料"),
+    "remove_evidence": Rule(can_work_on, REPORTING, "删除佐证材料"),
+    "submit": Rule(can_work_on, SUBMITTABLE, "申请销号"),
+    "extension": Rule(can_work_on, EXTENDABLE, "申请延期"),
+    "approve": Rule(_supervises, (S.PENDING_REVIEW,), "审核", "只有督办员可以审核销号。"),
+    "return": Rule(_supervises, (S.PENDING_REVIEW,), "退回", "只有督办员可以退回。"),
+    "comment": Rule(can_comment, ANY, "发表意见"),
+    "edit": Rule(_supervises, ANY, "修改", "只有督办员可以修改措施。"),
+    "delete": Rule(_supervises, ANY, "删除", "只有督办员可以删除或恢复。"),
+}
+
+
+def refusal(measure: Measure, user: User, action: str) -> Optional[WorkflowError]:
+    """Why ``user`` may not take ``action`` on ``measure`` now, or None when they may."""
+    if action == "restore":
+        if not can_supervise(user):
+            return WorkflowError("只有督办员可以删除或恢复。", 403)
+        return None if measure.deleted_at is not None else WorkflowError("未被删除，无需恢复。")
+    rule = RULES[action]
+    if not rule.who(user, measure):
+        return WorkflowError(rule.denied, 403)
     if measure.deleted_at is not None:
-        raise WorkflowError("该措施已删除。", 404)
-    if measure.status not in statuses:
-        raise WorkflowError(f"当前状态为“{measure.status.label}”，不能{action}。")
+        return WorkflowError("该措施已删除。", 404)
+    if measure.status not in rule.statuses:
+        return WorkflowError(f"当前状态为“{measure.status.label}”，不能{rule.verb}。")
+    reason = rule.also(measure)
+    return WorkflowError(reason) if reason else None
+
+
+def available_actions(measure: Measure, user: User) -> frozenset[str]:
+    """The actions ``user`` may take on ``measure`` now: what the ticket page offers, what the
+    API lists, what the ledger round trip accepts."""
+    return frozenset(action for action in (*RULES, "restore") if refusal(measure, user, action) is None)
+
+
+def problem_actions(problem: Problem, user: User) -> frozenset[str]:
+    """What ``user`` may do to a problem itself: edit it, add a measure, delete or restore it."""
+    if not can_supervise(user):
+        return frozenset()
+    return frozenset({"edit", "add_measure", "restore" if problem.deleted_at is not None else "delete"})
+
+
+def require(measure: Measure, user: User, action: str) -> None:
+    """Raise the refusal of ``action``, if any: every operation starts here."""
+    refused = refusal(measure, user, action)
+    if refused is not None:
+        raise refused
+
+
+def decidable(request: ExtensionRequest, user: User) -> bool:
+    """Whether ``user`` may decide on an extension request now."""
+    return can_supervise(user) and request.status is ExtensionStatus.PENDING
 
 
 def check_version(measure: Measure, version: Optional[int]) -> None:
@@ -79,10 +147,7 @@ def _set_status(measure: Measure, by: User, status: MeasureStatus, action: str, 
 
 def acknowledge(measure: Measure, by: User) -> None:
     """签收: the responsible side confirms it has received the assignment."""
-    _allow(can_work_on(by, measure))
-    _expect(measure, REPORTING + (S.PENDING_REVIEW,), "签收")
-    if measure.acknowledged_at is not None:
-        raise WorkflowError("该措施已签收。")
+    require(measure, by, "acknowledge")
     measure.acknowledged_at = utcnow()
     measure.acknowledged_by = by
     audit.record(by, "acknowledge", measure)
@@ -90,9 +155,7 @@ def acknowledge(measure: Measure, by: User) -> None:
 
 def attach_files(measure: Measure, by: User, files: Iterable, update: Optional[ProgressUpdate] = None) -> list[Evidence]:
     """Store uploaded files as evidence of ``measure``; all are checked before any is kept."""
-    _allow(can_work_on(by, measure))
-    if measure.status is S.DONE:
-        raise WorkflowError("该措施已销号，不能再上传佐证材料。")
+    require(measure, by, "evidence")
     files = [f for f in files if f and f.filename]
     received = []
     try:
@@ -117,8 +180,7 @@ def attach_files(measure: Measure, by: User, files: Iterable, update: Optional[P
 
 def post_progress(measure: Measure, by: User, text: str, files: Iterable = (), version: Optional[int] = None) -> ProgressUpdate:
     """填报进展; the first report starts the work (未启动 → 整改中) and counts as 签收."""
-    _allow(can_work_on(by, measure))
-    _expect(measure, REPORTING, "填报进展")
+    require(measure, by, "progress")
     check_version(measure, version)
     update = ProgressUpdate(measure=measure, kind=UpdateKind.PROGRESS, text=_required(text, "进展情况"), author=by)
     db.session.add(update)
@@ -141,8 +203,7 @@ def live_evidence_count(measure: Measure) -> int:
 
 def submit_for_review(measure: Measure, by: User, note: str, files: Iterable = (), version: Optional[int] = None) -> ProgressUpdate:
     """申请销号: needs a completion note and at least one evidence file."""
-    _allow(can_work_on(by, measure))
-    _expect(measure, SUBMITTABLE, "申请销号")
+    require(measure, by, "submit")
     check_version(measure, version)
     update = ProgressUpdate(measure=measure, kind=UpdateKind.SUBMITTED, text=_required(note, "完成情况说明"), author=by)
     db.session.add(update)
@@ -158,8 +219,7 @@ def submit_for_review(measure: Measure, by: User, note: str, files: Iterable = (
 
 def approve(measure: Measure, by: User, note: str = "", long_term: bool = False, version: Optional[int] = None, today: Optional[date] = None) -> ProgressUpdate:
     """销号 (→ 已完成), or for a long-term measure 阶段性完成 (→ 长期坚持, keeps reporting)."""
-    _allow(can_supervise(by), "只有督办员可以审核销号。")
-    _expect(measure, (S.PENDING_REVIEW,), "审核")
+    require(measure, by, "approve")
     check_version(measure, version)
     if long_term and not measure.is_long_term:
         raise WorkflowError("该措施不是长期坚持事项，不能按阶段性完成审核。", 400)
@@ -177,8 +237,7 @@ def approve(measure: Measure, by: User, note: str = "", long_term: bool = False,
 
 def return_for_rework(measure: Measure, by: User, reason: str, version: Optional[int] = None) -> ProgressUpdate:
     """退回: not good enough yet; the reason is required and the owner works on (→ 整改中)."""
-    _allow(can_supervise(by), "只有督办员可以退回。")
-    _expect(measure, (S.PENDING_REVIEW,), "退回")
+    require(measure, by, "return")
     check_version(measure, version)
     update = ProgressUpdate(measure=measure, kind=UpdateKind.RETURNED, text=_required(reason, "退回理由"), author=by)
     db.session.add(update)
@@ -188,7 +247,7 @@ def return_for_rework(measure: Measure, by: User, reason: str, version: Optional
 
 def comment(measure: Measure, by: User, text: str) -> ProgressUpdate:
     """A leader's or owner's remark on the timeline; changes no status."""
-    _allow(can_comment(by, measure))
+    require(measure, by, "comment")
     update = ProgressUpdate(measure=measure, kind=UpdateKind.COMMENT, text=_required(text, "意见"), author=by)
     db.session.add(update)
     audit.record(by, "comment", measure)
@@ -197,8 +256,7 @@ def comment(measure: Measure, by: User, text: str) -> ProgressUpdate:
 
 def request_extension(measure: Measure, by: User, until: date, reason: str, today: Optional[date] = None) -> ExtensionRequest:
     """申请延期: a later date and a reason; one open request per measure."""
-    _allow(can_work_on(by, measure))
-    _expect(measure, EXTENDABLE, "申请延期")
+    require(measure, by, "extension")
     today = today or local_today()
     reason = _required(reason, "延期理由")
     if until is None:
@@ -219,8 +277,9 @@ def request_extension(measure: Measure, by: User, until: date, reason: str, toda
 
 def decide_extension(request: ExtensionRequest, by: User, approve: bool, reason: str = "") -> None:
     """Approve (the deadline moves; the original stays visible) or refuse (reason required)."""
-    _allow(can_supervise(by), "只有督办员可以审批延期。")
-    if request.status is not ExtensionStatus.PENDING:
+    if not can_supervise(by):
+        raise WorkflowError("只有督办员可以审批延期。", 403)
+    if not decidable(request, by):
         raise WorkflowError(f"该延期申请已{request.status.label}，不能重复审批。")
     measure = request.measure
     request.decided_by, request.decided_at = by, utcnow()
@@ -240,7 +299,7 @@ def decide_extension(request: ExtensionRequest, by: User, approve: bool, reason:
 
 def update_measure(measure: Measure, by: User, version: Optional[int], **fields) -> None:
     """A supervisor edits or reassigns a measure; every changed field goes to the audit trail."""
-    _allow(can_supervise(by), "只有督办员可以修改措施。")
+    require(measure, by, "edit")
     check_version(measure, version)
     if "text" in fields:
         fields["text"] = _required(fields["text"], "整改措施")
@@ -255,18 +314,20 @@ def update_measure(measure: Measure, by: User, version: Optional[int], **fields)
 
 def set_deleted(obj, by: User, deleted: bool) -> None:
     """Soft delete (or restore) a problem or measure; it stays in the database and the trail."""
-    _allow(can_supervise(by), "只有督办员可以删除或恢复。")
-    if (obj.deleted_at is not None) == deleted:
-        raise WorkflowError("已删除。" if deleted else "未被删除，无需恢复。")
+    action = "delete" if deleted else "restore"
+    if isinstance(obj, Measure):
+        require(obj, by, action)
+    elif action not in problem_actions(obj, by):
+        if not can_supervise(by):
+            raise WorkflowError("只有督办员可以删除或恢复。", 403)
+        raise WorkflowError("该问题已删除。" if deleted else "未被删除，无需恢复。")
     obj.deleted_at = utcnow() if deleted else None
     audit.record(by, "delete" if deleted else "restore", obj)
 
 
 def remove_evidence(item: Evidence, by: User) -> None:
-    """Withdraw an evidence file; never once the measure is signed off."""
-    _allow(can_work_on(by, item.measure))
-    if item.measure.status in (S.DONE, S.PENDING_REVIEW):
-        raise WorkflowError(f"措施状态为“{item.measure.status.label}”，佐证材料不能删除。")
+    """Withdraw an evidence file; never once the measure is submitted or signed off."""
+    require(item.measure, by, "remove_evidence")
     item.deleted_at = utcnow()
     audit.record(by, "remove_evidence", item.measure, {"evidence": [item.filename, None]})
 
