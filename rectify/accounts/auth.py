@@ -10,17 +10,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from rectify.accounts import operations as users_ops
-from rectify.accounts import sessions
+from rectify.accounts import operations, sessions
 from rectify.accounts.passwords import password_problem
 from rectify.core.extensions import db, limiter, login_manager
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.security import rotate_csrf_token
 from rectify.core.timeutil import utcnow
 from rectify.models import User
-from rectify.tracking.permissions import PUBLIC_ENDPOINTS
 
 bp = Blueprint("auth", __name__)
+# Pages anyone may open without signing in (the API authenticates by token: rectify/api).
+PUBLIC_ENDPOINTS = {"auth.login", "static", "main.health"}
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
@@ -148,7 +148,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        users_ops.change_password(user, form.new.data, utcnow(), keep_session=user.login_token)
+        operations.change_password(user, form.new.data, utcnow(), keep_session=user.login_token)
         db.session.commit()
         flash("密码已修改，其他设备上的登录和 API 访问令牌已失效。", "success")
         return redirect(url_for("main.index"))

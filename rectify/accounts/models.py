@@ -71,7 +71,7 @@ class User(UserMixin, db.Model):
     login_token = None  # type: Optional[str]
 
     def set_password(self, password: str) -> None:
-        """Store the hash only; ``users_ops.change_password`` also ends sessions and tokens."""
+        """Store the hash only; ``accounts.operations.change_password`` also ends sessions and tokens."""
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:

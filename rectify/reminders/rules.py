@@ -35,7 +35,7 @@ class Settings:
 
     @classmethod
     def from_config(cls, config) -> "Settings":
-        """From the configuration, or a mapping of the same keys (settings_ops.effective())."""
+        """From the configuration, or a mapping of the same keys (reminders.settings.effective())."""
         days = tuple(sorted({int(d) for d in str(config["RECTIFY_REMIND_DUE_DAYS"]).replace("，", ",").split(",") if d.strip()},
                             reverse=True))
         return cls(days, max(1, config["RECTIFY_REMIND_OVERDUE_EVERY"]), config["RECTIFY_ESCALATE_LEADER_DAYS"],

@@ -16,7 +16,6 @@ from rectify.tracking.status import live_clause
 
 SUPERVISING = (Role.ADMIN, Role.SUPERVISOR)
 SEEING_EVERYTHING = (Role.ADMIN, Role.SUPERVISOR, Role.VIEWER)
-PUBLIC_ENDPOINTS = {"auth.login", "static", "main.health"}
 
 
 def can_manage_users(user: User) -> bool:
