@@ -6,7 +6,16 @@ them all, so that relationships resolve and the migrations see every table.
 from rectify.accounts.models import ApiToken, AuditLog, Department, LoginSession, Person, Role, User
 from rectify.imports.models import ImportRecord
 from rectify.ledgers.models import ExportState, LedgerExport
-from rectify.reminders.models import Delivery, Notice, Notification, Setting
+from rectify.reminders.models import (
+    Delivery,
+    Event,
+    EventRecipient,
+    Notice,
+    NoticePreference,
+    Notification,
+    Setting,
+    Webhook,
+)
 from rectify.scheduler.models import JobRun, SchedulerLock
 from rectify.tracking.enums import (
     ExtensionStatus,
@@ -27,7 +36,7 @@ from rectify.tracking.models import (
 )
 
 __all__ = [
-    "ApiToken", "AuditLog", "Batch", "DataRevision", "Delivery", "Department", "Evidence", "ExportState",
+    "ApiToken", "AuditLog", "Event", "EventRecipient", "NoticePreference", "Webhook", "Batch", "DataRevision", "Delivery", "Department", "Evidence", "ExportState",
     "ExtensionRequest", "ExtensionStatus", "ImportRecord", "JobRun", "LedgerExport", "LoginSession", "Measure",
     "MeasureStatus", "Notice", "Notification", "Person", "Problem", "ProblemStatus", "ProgressUpdate", "Role",
     "SchedulerLock", "Setting", "SourceKind", "UpdateKind", "User", "Warning",

@@ -344,14 +344,16 @@ def test_recipients_see_their_notices_and_delivery_status(app, client, session, 
     late = measure_due(make_measure, people, -2)
     run(app)
     login(people[0])
+    assert 'id="unread-count">1<' in client.get("/board").get_data(as_text=True)  # the bell
     page = client.get("/notifications/").get_data(as_text=True)
     assert "<title>通知 - 整改台账系统</title>" in page
-    assert 'id="unread-count">1<' in page
     assert "【整改提醒】您有 1 项整改措施需要处理" in page and late.text in page
+    assert page.count("notice-unread") == 1  # shown as new this once …
+    assert f'href="/problems/{late.problem_id}#measure-{late.id}"' in page  # each item links to its ticket
+    assert 'id="unread-count"' not in page  # … and opening 通知 cleared the bell
     log = page[page.index('id="notice-log"'):]
     assert log.count("<td>已发送</td>") == 1 and log.count("<td>已送达</td>") == 1  # e-mail sent, in-app delivered
-    client.post("/notifications/read")
-    assert 'id="unread-count"' not in client.get("/notifications/").get_data(as_text=True)
+    assert "notice-unread" not in client.get("/notifications/").get_data(as_text=True)
     ticket = client.get(f"/problems/{late.problem_id}").get_data(as_text=True)
     assert "提醒记录（2）" in ticket
 

@@ -110,7 +110,7 @@ def every_kind_of_measure(session, make_measure):
                     for deleted in (None, datetime(2023, 6, 2)):
                         made.append(make_measure(
                             problem=problem, status=status, acknowledged_at=acknowledged, deleted_at=deleted,
-                            due_on=TODAY + timedelta(days=due_in) if due_in is not None else None))
+                            returned_at=acknowledged, due_on=TODAY + timedelta(days=due_in) if due_in is not None else None))
     return made
 
 
@@ -125,6 +125,7 @@ def test_every_rule_reads_the_same_in_python_and_sql(session, every_kind_of_meas
         "overdue": (lambda m: status.is_overdue(m, TODAY), status.overdue_clause(TODAY)),
         "due soon": (lambda m: status.is_due_soon(m, TODAY, 7), status.due_soon_clause(TODAY, 7)),
         "awaiting 签收": (status.is_unacknowledged, status.unacknowledged_clause()),
+        "returned": (status.is_returned, status.returned_clause()),
         **{colour.label: (lambda m, c=colour: warning_for(m, TODAY, 7) is c, warning_clause(colour, TODAY, 7))
            for colour in Warning},
     }

@@ -77,6 +77,12 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    # Flask-Login compares users by get_id(), which names a sign-in here; one session's identity
+    # map holds one object per row, so identity is the right equality (and hash) for a user.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str:
         if self.login_token is None:
             raise RuntimeError("get_id() outside a sign-in: call sessions.start_session(user, now) first")

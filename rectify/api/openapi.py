@@ -80,6 +80,11 @@ def _responses(schema):
     return out
 
 
+EVIDENCE_UPLOAD = {"post": {"summary": "上传佐证材料（multipart 字段 files，可多个）",
+        "parameters": _measure_id(), "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["files"], "properties": {"files": {
+                "type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}}}}}}},
+        "responses": _responses({"type": "object"})}}
 PATHS = {
     "/me": {"get": {"summary": "当前用户", "responses": _responses({"type": "object"})}},
     "/batches": {"get": {"summary": "整改批次", "responses": _responses({"type": "object"})}},
@@ -100,11 +105,6 @@ PATHS = {
     "/measures/{measure_id}/approve": _write("销号或阶段性完成（督办员）",
                                              {"long_term": {"type": "boolean"}, "note": {"type": "string"}}),
     "/measures/{measure_id}/return": _write("退回（督办员）", {"reason": TEXT}, required=["reason"]),
-    "/measures/{measure_id}/evidence": {"post": {"summary": "上传佐证材料（multipart 字段 files，可多个）",
-        "parameters": _measure_id(), "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": ["files"], "properties": {"files": {
-                "type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}}}}}}},
-        "responses": _responses({"type": "object"})}},
     "/measures/{measure_id}/extension": {"post": {"summary": "申请延期", "parameters": _measure_id(),
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False, "required": ["until", "reason"],
@@ -131,7 +131,26 @@ PATHS = {
     "/ledger.xlsx": {"get": {"summary": "整改台账（与看板相同的筛选）", "parameters": FILTERS[:-1],
         "responses": {"200": {"description": "xlsx 文件", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
                       "400": _responses({})["400"], "401": _responses({})["401"]}}},
-    "/notifications": {"get": {"summary": "站内通知", "responses": _responses({"type": "object"})}},
+    "/notifications": {"get": {"summary": "站内通知（不会因此标为已读）", "responses": _responses({"type": "object"})}},
+    "/notifications/read": {"post": {"summary": "标为已读：ids（通知编号）或 all", "requestBody": {
+        "required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "ids": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": DATABASE_MAX}},
+                "all": {"type": "boolean"}},
+            "anyOf": [{"required": ["ids"]}, {"required": ["all"], "properties": {"all": {"const": True}}}]}}}},
+        "responses": _responses({"type": "object", "required": ["marked"], "properties": {"marked": {"type": "integer"}}})}},
+    "/measures/{measure_id}/history": {"get": {"summary": "措施的进展、审核和延期记录（按时间）",
+        "parameters": _measure_id(), "responses": _responses({"type": "object", "required": ["items"]})}},
+    "/measures/{measure_id}/evidence": {"get": {"summary": "措施的佐证材料（名称、大小、SHA-256、上传人、时间、下载地址）",
+        "parameters": _measure_id(), "responses": _responses({"type": "object", "required": ["items"]})},
+        **EVIDENCE_UPLOAD},
+    "/evidence/{evidence_id}": {"get": {"summary": "下载一份佐证材料", "parameters": [
+        {"name": "evidence_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "文件", "content": {"application/octet-stream": {
+            "schema": {"type": "string", "format": "binary"}}}}, **{c: v for c, v in _responses({}).items() if c != "200"}}}},
+    "/problems/{problem_id}/audit": {"get": {"summary": "问题的修改记录", "parameters": [
+        {"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": _responses({"type": "object", "required": ["items"]})}},
     "/openapi.json": {"get": {"summary": "本说明", "security": [], "responses": {"200": {"description": "OpenAPI 文档"}}}},
 }
 

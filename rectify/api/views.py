@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from rectify.api.base import ApiError, bp
 from rectify.api.openapi import document
 from rectify.core.extensions import db
-from rectify.core.numbers import MAX_PAGE, whole_number
+from rectify.core.numbers import DATABASE_MAX, MAX_PAGE, whole_number
 from rectify.core.timeutil import local_today
 from rectify.models import Batch, Measure, Problem
 from rectify.tracking import workflow
@@ -166,10 +166,11 @@ def return_measure(measure_id):
                   {"reason": str, "version": int})
 
 
-
-@bp.route("/measures/<int:measure_id>/evidence", methods=["POST"])
+@bp.route("/measures/<int:measure_id>/evidence", methods=["GET", "POST"])
 def evidence(measure_id):
-    """Multipart field ``files``, one or several."""
+    """GET: the measure's evidence files. POST: upload, multipart field ``files``, one or several."""
+    if request.method == "GET":
+        return _evidence_list(measure_id)
     measure = load_measure(measure_id)
     files = request.files.getlist("files")
     if not files:
@@ -300,3 +301,105 @@ def problems():
                       "aspect": problem.aspect, "description": problem.description,
                       "status": problem_status(visible, closes).value, "measures": len(visible)})
     return jsonify({"total": total, "page": page, "per_page": PAGE_SIZE, "items": items})
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def read_notifications():
+    """``{"ids": [...]}`` marks those of the token user's notices read, ``{"all": true}`` all of them."""
+    from rectify.core.timeutil import utcnow
+    from rectify.reminders import reading
+
+    data = body({"ids": list, "all": bool})
+    ids = data.get("ids")
+    if "ids" in data and (not isinstance(ids, list) or not ids
+                          or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= DATABASE_MAX for i in ids)):
+        raise ApiError(400, "invalid_field", "ids 应为通知编号（正整数）的列表。")
+    if "all" in data and not isinstance(data["all"], bool):
+        raise ApiError(400, "invalid_field", "all 应为 true 或 false。")
+    if not data.get("all") and not ids:
+        raise ApiError(400, "invalid_field", "请用 ids（通知编号列表）或 all: true 指明要标为已读的通知。")
+    marked = reading.mark_read(g.api_user, utcnow(), None if data.get("all") else ids)
+    db.session.commit()
+    return jsonify({"marked": marked})
+
+
+def _person(user) -> dict | None:
+    return {"id": user.id, "name": user.name} if user is not None else None
+
+
+@bp.route("/measures/<int:measure_id>/history")
+def measure_history(measure_id):
+    """Everything that happened to a measure, in order: progress, submissions and review decisions
+    (as on the ticket's timeline), extension requests and their decisions."""
+    from rectify.models import ExtensionRequest, ProgressUpdate
+
+    measure = load_measure(measure_id)
+    entries = []
+    for update in db.session.scalars(sa.select(ProgressUpdate).where(ProgressUpdate.measure_id == measure.id)
+                                     .order_by(ProgressUpdate.created_at, ProgressUpdate.id)):
+        entries.append({"type": update.kind.value, "label": update.kind.label, "text": update.text,
+                        "by": _person(update.author), "at": update.created_at.isoformat() + "Z"})
+    for request_row in db.session.scalars(sa.select(ExtensionRequest).where(ExtensionRequest.measure_id == measure.id)
+                                          .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)):
+        entries.append({"type": "extension_requested", "label": "申请延期", "text": request_row.reason,
+                        "until": request_row.new_due_on.isoformat(), "by": _person(request_row.requested_by),
+                        "at": request_row.requested_at.isoformat() + "Z", "extension_id": request_row.id})
+        if request_row.decided_at is not None:
+            entries.append({"type": f"extension_{request_row.status.value}", "label": request_row.status.label,
+                            "text": request_row.decision_reason or "", "until": request_row.new_due_on.isoformat(),
+                            "by": _person(request_row.decided_by), "at": request_row.decided_at.isoformat() + "Z",
+                            "extension_id": request_row.id})
+    entries.sort(key=lambda entry: entry["at"])
+    return jsonify({"measure_id": measure.id, "items": entries})
+
+
+def _evidence_list(measure_id):
+    """The evidence files of a measure: name, size, SHA-256, uploader, time, and where to download."""
+    from flask import url_for
+
+    from rectify.models import Evidence
+
+    measure = load_measure(measure_id)
+    files = db.session.scalars(sa.select(Evidence).where(Evidence.measure_id == measure.id, Evidence.deleted_at.is_(None))
+                               .order_by(Evidence.uploaded_at, Evidence.id)).all()
+    return jsonify({"measure_id": measure.id, "items": [
+        {"id": f.id, "filename": f.filename, "size": f.size, "sha256": f.sha256, "content_type": f.content_type,
+         "uploaded_by": _person(f.uploaded_by), "uploaded_at": f.uploaded_at.isoformat() + "Z",
+         "download": url_for("api.download_evidence", evidence_id=f.id)} for f in files]})
+
+
+@bp.route("/evidence/<int:evidence_id>")
+def download_evidence(evidence_id):
+    """One evidence file, as an attachment under its original name."""
+    from flask import send_file
+
+    from rectify.models import Evidence
+    from rectify.tracking import evidence
+
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or item.deleted_at is not None:
+        raise ApiError(404, "not_found", "未找到该佐证材料。")
+    load_measure(item.measure_id)
+    response = send_file(evidence.path_for(item.sha256), mimetype="application/octet-stream", as_attachment=True,
+                         download_name=item.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/problems/<int:problem_id>/audit")
+def problem_audit(problem_id):
+    """The problem's 修改记录: who changed what (old → new), for the problem and its visible measures."""
+    from rectify.models import AuditLog
+
+    found = db.session.get(Problem, problem_id)
+    visible = visible_measures(g.api_user, found) if found and found.deleted_at is None else []
+    if not visible:
+        raise ApiError(404, "not_found", "未找到该问题。")
+    ids = [m.id for m in visible]
+    rows = db.session.scalars(sa.select(AuditLog).where(sa.or_(
+        sa.and_(AuditLog.object_type == "Measure", AuditLog.object_id.in_(ids)),
+        sa.and_(AuditLog.object_type == "Problem", AuditLog.object_id == found.id),
+    )).order_by(AuditLog.created_at, AuditLog.id)).all()
+    return jsonify({"problem_id": found.id, "items": [
+        {"action": row.action, "object": row.object_type.lower(), "object_id": row.object_id, "by": _person(row.actor),
+         "at": row.created_at.isoformat() + "Z", "changes": row.changes} for row in rows]})

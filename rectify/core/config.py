@@ -66,8 +66,9 @@ class Defaults:
     RECTIFY_BACKUP_AT = "02:30"
     RECTIFY_BACKUP_KEEP = 7
     RECTIFY_BACKUP_DIR = ""
-    # The address people use to reach Rectify, for links in e-mails.
-    RECTIFY_BASE_URL = "http://127.0.0.1:5000"
+    # The address people use to reach Rectify, for links in e-mails; empty: the address the server
+    # is reached at from another machine (rectify.reminders.links).
+    RECTIFY_BASE_URL = ""
     # E-mail (SMTP); no SMTP_HOST means in-app notices only. SMTP_TLS: none, starttls or ssl.
     SMTP_HOST = ""
     SMTP_PORT = 25

@@ -4,11 +4,13 @@ notifications page, and the thresholds an administrator sets."""
 
 
 def init_app(app):
-    from rectify.reminders import views
+    from rectify.reminders import events, links, views
     from rectify.reminders.cli import reminders_cli
     from rectify.reminders.models import DELIVERY_LABELS
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.settings_bp)
     app.cli.add_command(reminders_cli)
+    events.init_app(app)
+    links.init_app(app)
     app.add_template_global(DELIVERY_LABELS, "delivery_labels")

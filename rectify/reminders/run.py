@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from rectify.core import mail
 from rectify.core.extensions import db
 from rectify.models import Delivery, Department, Notice, Notification
+from rectify.reminders.events import queue_daily_summaries
+from rectify.reminders.links import base_url
 from rectify.reminders.outbox import send_outbox
 from rectify.reminders.rules import LEVELS, Planned, Settings, plan
 from rectify.reminders.settings import effective
@@ -82,7 +84,10 @@ def _record(today: date, now: datetime, summary: dict) -> None:
     for user, items in by_user.items():
         items.sort(key=lambda p: (-LEVELS.index(p.level), p.measure.due_on or date.max))
         subject, text, html = _digest(user, items, values["RECTIFY_REMIND_MAX_ITEMS"])
-        notification = Notification(user=user, title=subject, body=text, url="/notifications", created_at=now)
+        notification = Notification(  # written for the page: each item a line with its link
+            user=user, title=subject, url="/notifications/", created_at=now,
+            items=[{"text": p.measure.text, "note": f"[{p.level}] {p.reason}", "url": _path(p.measure)} for p in items],
+            problem_ids=sorted({p.measure.problem_id for p in items}))
         db.session.add(notification)
         channels = [("inapp", notification)]
         summary["messages"]["inapp"] = summary["messages"].get("inapp", 0) + 1
@@ -97,6 +102,9 @@ def _record(today: date, now: datetime, summary: dict) -> None:
                 pending.append((dict(key=f"{item.key}:{channel}", measure_id=item.measure.id, user_id=user.id,
                                      rule=item.rule, level=item.level, channel=channel), message))
     pending += _record_robots(planned, now, summary)
+    daily = queue_daily_summaries(today, now) if smtp_on else 0
+    if daily:
+        summary["messages"]["daily_events"] = daily
     db.session.flush()  # the few digests and outbox rows get their ids
     _insert_notices(pending, now)
 
@@ -151,12 +159,16 @@ def _known_keys(keys: list[str]) -> set[str]:
     return known
 
 
+def _path(measure) -> str:
+    return f"/problems/{measure.problem_id}#measure-{measure.id}"
+
+
 def _digest(user, items: list[Planned], limit: int) -> tuple[str, str, str]:
     """One message listing all of a recipient's items (at most ``limit``, then a count)."""
     worst = max(LEVELS.index(p.level) for p in items)
     subject = f"【整改{LEVELS[worst]}】您有 {len(items)} 项整改措施需要处理"
-    base = current_app.config["RECTIFY_BASE_URL"].rstrip("/")
+    base = base_url()
     listed = [{"level": item.level, "text": item.measure.text, "reason": item.reason,
-               "link": f"{base}/problems/{item.measure.problem_id}#measure-{item.measure.id}"} for item in items[:limit]]
+               "link": base + _path(item.measure)} for item in items[:limit]]
     text, html = mail.render("digest", name=user.name, total=len(items), items=listed, more=max(len(items) - limit, 0))
     return subject, text, html

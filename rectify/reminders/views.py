@@ -11,6 +11,7 @@ from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.timeutil import utcnow
 from rectify.models import Notice, Notification
+from rectify.reminders import reading
 from rectify.reminders.settings import effective, save
 from rectify.tracking.access import require
 from rectify.tracking.permissions import can_manage_users
@@ -35,23 +36,28 @@ def unread_count():
 
 @bp.route("/")
 def index():
+    """The user's notices, the unread ones marked 新 — and read from now on, as opening them means."""
     items = db.session.scalars(
         sa.select(Notification).where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PAGE)
     ).all()
+    unread = {n.id for n in items if n.read_at is None}
+    if unread:
+        reading.mark_read(current_user._get_current_object(), utcnow(), ids=unread)
+        db.session.commit()
     notices = db.session.scalars(
         sa.select(Notice).where(Notice.user_id == current_user.id)
         .options(joinedload(Notice.measure), joinedload(Notice.delivery))
         .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(PAGE)
     ).all()
-    return render_template("notifications/index.html", items=items, notices=notices, form=EmptyForm(formdata=None))
+    return render_template("notifications/index.html", items=items, notices=notices, new_ids=unread,
+                           form=EmptyForm(formdata=None))
 
 
 @bp.route("/read", methods=["POST"])
 def mark_read():
     EmptyForm().validate_on_submit()
-    db.session.execute(sa.update(Notification).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    reading.mark_read(current_user._get_current_object(), utcnow())
     db.session.commit()
     return redirect(url_for("notifications.index"))
 

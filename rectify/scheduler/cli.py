@@ -15,7 +15,7 @@ def run_scheduler_command():
     app = current_app._get_current_object()
     scheduler = build(app, blocking=True)
     backup = "" if app.config["RECTIFY_BACKUP_AT"] == "off" else f"，每日 {app.config['RECTIFY_BACKUP_AT']} 备份"
-    click.echo(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒{backup}，每 10 分钟重试未发出的邮件（按 Ctrl+C 停止）。")
+    click.echo(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒{backup}，每分钟发送待发的邮件和消息（按 Ctrl+C 停止）。")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

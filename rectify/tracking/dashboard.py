@@ -1,11 +1,13 @@
 """工作台: what needs the signed-in user now, and how the rectification stands."""
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from rectify.core.extensions import db
-from rectify.core.timeutil import local_today
+from rectify.core.timeutil import local_today, utcnow
 from rectify.models import (
     Batch,
     Department,
@@ -21,9 +23,11 @@ from rectify.tracking.filters import by_deadline
 from rectify.tracking.permissions import can_supervise, measure_scope, work_scope
 from rectify.tracking.revision import cached
 from rectify.tracking.status import (
+    ACTIVE,
     due_soon_clause,
     live_clause,
     overdue_clause,
+    returned_clause,
     unacknowledged_clause,
     warning_clause,
 )
@@ -99,6 +103,29 @@ def _todo(user, today, soon):
     return [rows[i] for i in ids]
 
 
+def _waiting(user, today):
+    """What waits on the user besides deadlines: measures returned for rework (for owners, in their
+    work; for leaders and viewers, in their scope), and for owners the extensions refused in the
+    last 30 days on measures still being worked on. Two queries."""
+    if can_supervise(user):
+        return [], []
+    scope = work_scope(user) if user.role is Role.OWNER else measure_scope(user)
+    ids = by_deadline(sa.select(Measure.id).where(live_clause(), scope, returned_clause()), WORKLIST_ROWS)
+    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
+    returned = [rows[i] for i in ids]
+    refused = []
+    if user.role is Role.OWNER:
+        since = utcnow() - timedelta(days=30)
+        refused = db.session.scalars(
+            sa.select(ExtensionRequest).join(ExtensionRequest.measure)
+            .where(ExtensionRequest.status == ExtensionStatus.REFUSED, ExtensionRequest.decided_at >= since,
+                   live_clause(), work_scope(user), Measure.status.in_(ACTIVE))
+            .options(joinedload(ExtensionRequest.measure), joinedload(ExtensionRequest.decided_by))
+            .order_by(ExtensionRequest.decided_at.desc()).limit(WORKLIST_ROWS)
+        ).all()
+    return returned, refused
+
+
 @bp.route("/")
 def index():
     today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
@@ -125,6 +152,7 @@ def index():
         counts=counts,
         rate=round(100 * done / total, 1) if total else 0.0,
         todo=_todo(current_user, today, soon),
+        waiting=_waiting(current_user, today),
         extensions=extensions,
         supervisor=supervisor,
         batches=batches,

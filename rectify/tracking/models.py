@@ -108,6 +108,7 @@ class Measure(db.Model):
     completed_on: Mapped[Optional[date]]
     acknowledged_at: Mapped[Optional[datetime]]
     acknowledged_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    returned_at: Mapped[Optional[datetime]]  # 退回, until the next 申请销号: waiting on the owner
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -11,6 +11,7 @@ tests/test_status.py checks each pair agrees on both databases. The rules:
   owner's hands.
 - Overdue: its deadline has passed. Due soon: the deadline is ``due_soon_days`` days away or
   closer, today included.
+- Returned: 退回 and not yet submitted again (the owner's rework).
 - Warning colours: red overdue, yellow due soon, grey finished, green otherwise (no dated
   deadline included).
 """
@@ -68,6 +69,15 @@ def is_unacknowledged(measure: Measure) -> bool:
 
 def unacknowledged_clause():
     return sa.and_(Measure.status.in_(ACTIVE), Measure.acknowledged_at.is_(None))
+
+
+def is_returned(measure: Measure) -> bool:
+    """退回 and not yet submitted again: waiting on the owner's rework."""
+    return measure.status in ACTIVE and measure.returned_at is not None
+
+
+def returned_clause():
+    return sa.and_(Measure.status.in_(ACTIVE), Measure.returned_at.is_not(None))
 
 
 def days_left(measure: Measure, today: date) -> Optional[int]:

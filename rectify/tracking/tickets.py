@@ -11,7 +11,7 @@ from rectify.accounts.forms import department_choices
 from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm
-from rectify.core.timeutil import local_today
+from rectify.core.timeutil import local_today, utcnow
 from rectify.models import (
     AuditLog,
     Department,
@@ -22,6 +22,7 @@ from rectify.models import (
     Problem,
     ProgressUpdate,
 )
+from rectify.reminders import reading
 from rectify.tracking import evidence, workflow
 from rectify.tracking.access import get_evidence, get_extension, get_measure, get_problem
 from rectify.tracking.forms import (
@@ -144,7 +145,10 @@ def load_problem(problem_id, need="view"):
 
 @bp.route("/problems/<int:problem_id>")
 def problem(problem_id):
-    return _ticket_page(load_problem(problem_id))
+    page = _ticket_page(load_problem(problem_id))
+    if reading.mark_ticket_read(current_user._get_current_object(), problem_id, utcnow()):
+        db.session.commit()  # the notices about this ticket have been seen
+    return page
 
 
 def _measure_action(measure_id, name, need, operation, done_message):

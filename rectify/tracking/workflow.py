@@ -33,6 +33,7 @@ from rectify.models import (
     User,
 )
 from rectify.tracking import evidence
+from rectify.tracking.events import announce
 from rectify.tracking.permissions import can_comment, can_supervise, can_work_on
 
 S = MeasureStatus
@@ -213,7 +214,9 @@ def submit_for_review(measure: Measure, by: User, note: str, files: Iterable = (
         raise WorkflowError("申请销号须至少上传一份佐证材料。", 400)
     if measure.acknowledged_at is None:
         measure.acknowledged_at, measure.acknowledged_by = utcnow(), by
+    measure.returned_at = None
     _set_status(measure, by, S.PENDING_REVIEW, "submit")
+    announce("submitted", by, measure, note=update.text)
     return update
 
 
@@ -232,6 +235,7 @@ def approve(measure: Measure, by: User, note: str = "", long_term: bool = False,
     else:
         measure.completed_on = today or local_today()
         _set_status(measure, by, S.DONE, "approve", completed_on=[None, measure.completed_on.isoformat()])
+    announce("stage_done" if long_term else "approved", by, measure, note=update.text)
     return update
 
 
@@ -241,7 +245,9 @@ def return_for_rework(measure: Measure, by: User, reason: str, version: Optional
     check_version(measure, version)
     update = ProgressUpdate(measure=measure, kind=UpdateKind.RETURNED, text=_required(reason, "退回理由"), author=by)
     db.session.add(update)
+    measure.returned_at = utcnow()
     _set_status(measure, by, S.IN_PROGRESS, "return", reason=[None, update.text])
+    announce("returned", by, measure, reason=update.text)
     return update
 
 
@@ -251,6 +257,7 @@ def comment(measure: Measure, by: User, text: str) -> ProgressUpdate:
     update = ProgressUpdate(measure=measure, kind=UpdateKind.COMMENT, text=_required(text, "意见"), author=by)
     db.session.add(update)
     audit.record(by, "comment", measure)
+    announce("commented", by, measure, text=update.text)
     return update
 
 
@@ -272,6 +279,7 @@ def request_extension(measure: Measure, by: User, until: date, reason: str, toda
     request = ExtensionRequest(measure=measure, old_due_on=measure.due_on, new_due_on=until, reason=reason, requested_by=by)
     db.session.add(request)
     audit.record(by, "request_extension", measure, {"extension": [None, until.isoformat()]})
+    announce("extension_requested", by, measure, until=until.isoformat(), reason=reason)
     return request
 
 
@@ -291,10 +299,12 @@ def decide_extension(request: ExtensionRequest, by: User, approve: bool, reason:
         old, measure.due_on = measure.due_on, request.new_due_on
         audit.record(by, "approve_extension", measure,
                      {"due_on": [old.isoformat() if old else None, request.new_due_on.isoformat()]})
+        announce("extension_approved", by, measure, until=request.new_due_on.isoformat())
     else:
         request.status = ExtensionStatus.REFUSED
         request.decision_reason = _required(reason, "不同意的理由")
         audit.record(by, "refuse_extension", measure, {"extension": [request.new_due_on.isoformat(), None]})
+        announce("extension_refused", by, measure, until=request.new_due_on.isoformat(), reason=request.decision_reason)
 
 
 def update_measure(measure: Measure, by: User, version: Optional[int], **fields) -> None:
@@ -304,12 +314,27 @@ def update_measure(measure: Measure, by: User, version: Optional[int], **fields)
     if "text" in fields:
         fields["text"] = _required(fields["text"], "整改措施")
     before = audit.snapshot(measure, AUDITED_FIELDS)
+    owners_before, unit_before = list(measure.owners), measure.lead_unit
     for key, value in fields.items():
         setattr(measure, key, value)
     if before.get("owners") != audit.plain(measure.owners) or before.get("lead_unit") != audit.plain(measure.lead_unit):
         measure.assigned_at = utcnow()
         measure.acknowledged_at = measure.acknowledged_by = None
-    audit.record_changes(by, "update", measure, before)
+    entry = audit.record_changes(by, "update", measure, before)
+    announce_assignment(measure, by, owners_before, unit_before)
+    told = {"due_on", "deadline_text", "is_immediate", "is_long_term", "text", "goal"} & set(entry.changes if entry else ())
+    if told:
+        announce("changed", by, measure, fields=sorted(told))
+
+
+def announce_assignment(measure: Measure, by: Optional[User], owners_before=(), unit_before=None) -> None:
+    """Tell the people (or unit) newly given ``measure`` and those no longer on it."""
+    added = [p for p in measure.owners if p not in owners_before]
+    removed = [p for p in owners_before if p not in measure.owners]
+    if added or (measure.lead_unit is not unit_before and not measure.owners):
+        announce("assigned", by, measure, people=added)
+    if removed:
+        announce("unassigned", by, measure, people=removed)
 
 
 def set_deleted(obj, by: User, deleted: bool) -> None:
