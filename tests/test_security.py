@@ -22,8 +22,9 @@ def url_for_rule(rule, world):
         "problem_id": world["problem"], "measure_id": world["measure"], "batch_id": world["batch"],
         "evidence_id": world["evidence"], "request_id": world["extension"], "user_id": world["user"],
         "department_id": world["department"], "record_id": world["import_record"], "token_id": 99999,
-        "job_id": 99999, "name": "outbox" if rule.endpoint == "jobs.run_now" else "none.xlsx",
-        "token": "0123456789abcdef0123456789abcdef", "action": "delete", "filename": "css/app.css",
+        "job_id": 99999, "hook_id": 99999, "name": "outbox" if rule.endpoint == "jobs.run_now" else "none.xlsx",
+        "token": "0123456789abcdef0123456789abcdef", "action": "disable" if rule.endpoint == "webhooks.switch" else "delete",
+        "filename": "css/app.css",
     }
     return re.sub(r"<(?:[^<>]+:)?(\w+)>", lambda match: str(values[match.group(1)]), rule.rule)
 

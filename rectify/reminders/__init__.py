@@ -4,12 +4,13 @@ notifications page, and the thresholds an administrator sets."""
 
 
 def init_app(app):
-    from rectify.reminders import events, links, views
+    from rectify.reminders import admin, events, links, views
     from rectify.reminders.cli import reminders_cli
     from rectify.reminders.models import DELIVERY_LABELS
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.settings_bp)
+    app.register_blueprint(admin.settings_bp)
+    app.register_blueprint(admin.webhooks_bp)
     app.cli.add_command(reminders_cli)
     events.init_app(app)
     links.init_app(app)

@@ -1,23 +1,18 @@
-"""站内通知 (the bell in the navigation bar and the notifications page) and 提醒设置 (the reminder
-thresholds, administrators only)."""
+"""站内通知: the bell in the navigation bar, the notifications page, and each user's 通知设置."""
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from wtforms import IntegerField, StringField, SubmitField
-from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from rectify.core.extensions import db
-from rectify.core.forms import EmptyForm, Form
+from rectify.core.forms import EmptyForm
 from rectify.core.timeutil import utcnow
 from rectify.models import Notice, Notification
 from rectify.reminders import reading
-from rectify.reminders.settings import effective, save
-from rectify.tracking.access import require
-from rectify.tracking.permissions import can_manage_users
+from rectify.reminders.forms import NoticeChoicesForm
+from rectify.reminders.preferences import email_choices, save_choices
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-settings_bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")
 PAGE = 100
 
 
@@ -62,42 +57,15 @@ def mark_read():
     return redirect(url_for("notifications.index"))
 
 
-class ReminderSettingsForm(Form):
-    due_days = StringField("到期前提醒（天，逗号分隔）", validators=[DataRequired("请填写天数。"),
-                           Regexp(r"^\s*\d+(\s*[,，]\s*\d+)*\s*$", message="请填写用逗号分隔的天数，如 7,3,1。")])
-    overdue_every = IntegerField("逾期后每隔几天提醒", validators=[NumberRange(1, 30, "应为 1 到 30。")])
-    leader_days = IntegerField("逾期几天后同时提醒责任领导（催办）", validators=[NumberRange(0, 365, "应为 0 到 365。")])
-    supervisors_days = IntegerField("逾期几天后同时提醒督办员（督办）", validators=[NumberRange(0, 365, "应为 0 到 365。")])
-    unacknowledged_days = IntegerField("分派几天未签收时提醒", validators=[NumberRange(1, 60, "应为 1 到 60。")])
-    monthly_day = IntegerField("长期坚持事项每月几日起提醒报送进展", validators=[NumberRange(1, 28, "应为 1 到 28。")])
-    max_items = IntegerField("每条提醒最多列出几项", validators=[NumberRange(1, 500, "应为 1 到 500。")])
-    submit = SubmitField("保存")
-
-
-SETTING_FIELDS = {
-    "due_days": "RECTIFY_REMIND_DUE_DAYS", "overdue_every": "RECTIFY_REMIND_OVERDUE_EVERY",
-    "leader_days": "RECTIFY_ESCALATE_LEADER_DAYS", "supervisors_days": "RECTIFY_ESCALATE_SUPERVISORS_DAYS",
-    "unacknowledged_days": "RECTIFY_REMIND_UNACKNOWLEDGED_DAYS", "monthly_day": "RECTIFY_REMIND_MONTHLY_DAY",
-    "max_items": "RECTIFY_REMIND_MAX_ITEMS",
-}
-
-
-@settings_bp.before_request
-def admins_only():
-    require(can_manage_users(current_user))
-
-
-@settings_bp.route("", methods=["GET", "POST"])
-def settings():
-    """提醒设置: the thresholds of the reminder rules, over the configured defaults."""
-    values = effective()
-    form = ReminderSettingsForm(data={field: values[key] for field, key in SETTING_FIELDS.items()})
+@bp.route("/settings", methods=["GET", "POST"])
+def preferences():
+    """通知设置: how this user wants e-mail about each kind of event."""
+    user = current_user._get_current_object()
+    form = NoticeChoicesForm.for_choices(email_choices([user])[user])
     if form.validate_on_submit():
-        changes = {key: getattr(form, field).data for field, key in SETTING_FIELDS.items()}
-        changes["RECTIFY_REMIND_DUE_DAYS"] = ",".join(
-            str(d) for d in sorted({int(x) for x in changes["RECTIFY_REMIND_DUE_DAYS"].replace("，", ",").split(",")}, reverse=True))
-        save(changes, current_user._get_current_object())
+        save_choices(user, form.choices())
         db.session.commit()
-        flash("提醒设置已保存，下次运行时生效。", "success")
-        return redirect(url_for("reminders.settings"))
-    return render_template("reminders/settings.html", form=form), 400 if form.errors else 200
+        flash("通知设置已保存。", "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/settings.html", form=form, has_email=bool(user.email)), \
+        400 if form.errors else 200
