@@ -48,10 +48,10 @@ def test_a_second_scheduler_runs_no_job(app, session):
 
 def test_the_outbox_keeps_a_record_only_of_runs_that_sent_something(app, session, make_department):
     """It runs every minute: a run with nothing to send leaves no line on 定时任务; one that tried does."""
-    from live_server import free_port
-
     from rectify.models import Delivery
     from rectify.scheduler.jobs import run_recorded
+
+    from live_server import free_port
 
     app.config["SEND_WINDOW"] = ((0, 0), (24, 0))
     with app.app_context():
@@ -66,3 +66,54 @@ def test_the_outbox_keeps_a_record_only_of_runs_that_sent_something(app, session
         assert run_recorded("outbox").summary == {"sent": 0, "failed": 1}
     session.expire_all()
     assert session.scalars(sa.select(JobRun.job)).all() == ["outbox"]
+
+
+def test_the_schedule_follows_the_settings(app):
+    app.config["RECTIFY_REMIND_AT"] = "07:45"
+    scheduler = build(app)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"reminders", "outbox", "weekly_ledger", "monthly_ledger", "backup", "cleanup", "catch-up",
+                         "heartbeat"}
+    assert str(jobs["reminders"].trigger) == "cron[hour='7', minute='45']"
+    assert str(jobs["reminders"].trigger.timezone) == "Asia/Shanghai"
+
+
+def test_admin_sees_jobs_and_runs_one_now(client, session, login_as):
+    login_as(Role.ADMIN)
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "每日提醒" in page and "08:30" in page
+    assert client.post("/admin/jobs/reminders/run").status_code == 302
+    assert session.scalar(sa.select(JobRun)).ok is True
+    assert client.post("/admin/jobs/nothing/run").status_code == 404
+
+
+def test_two_schedulers_for_longer_than_the_stale_limit_run_jobs_once(app, session):
+    """The holder renews its lock on its own timer: a second scheduler started beside it never
+    takes over while it lives, however long it runs without a job; it does once the first dies."""
+    quick = dict(heartbeat=timedelta(seconds=0.3), stale_after=timedelta(seconds=1.5))
+    first, second = build(app, **quick), build(app, **quick)
+    first.start()
+    try:
+        for _ in range(100):
+            if session.scalar(sa.select(sa.func.count()).select_from(JobRun)):
+                break
+            threading.Event().wait(0.05)
+        second.start()
+        threading.Event().wait(4)  # well beyond the stale limit, with no job due
+        held = second.rectify_lock.acquire()
+        session.expire_all()
+        runs = session.scalars(sa.select(JobRun.job)).all()
+    finally:
+        first.shutdown()
+        first.rectify_lock.release()
+    try:
+        assert held is False
+        assert runs == ["reminders"]  # the first's catch-up run; the second's was refused
+        for _ in range(100):  # the first has gone: the second takes over on its next beat
+            if second.rectify_lock.acquire():
+                break
+            threading.Event().wait(0.05)
+        assert second.rectify_lock.acquire() is True
+    finally:
+        second.shutdown()
+        second.rectify_lock.release()
