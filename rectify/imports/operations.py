@@ -43,7 +43,8 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
         extension = check_file(data, filename, limits.max_mb)
         sheets = read_sheets(data, filename, extension, limits)
         progress(f"解析 {len(sheets)} 个工作表，共 {sum(len(sheet.rows) for sheet in sheets)} 行")
-        problems = parse_workbook(sheets, _reference_date(spec), report)
+        reference, basis = _reference_date(spec)
+        problems = parse_workbook(sheets, reference, report, basis)
     except ImportRefused as refused:
         report.errors.append(Finding(None, None, None, str(refused)))
         return report
@@ -66,9 +67,12 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     return report
 
 
-def _reference_date(spec: BatchSpec) -> date:
-    """The date a deadline without a year is read from: the batch's feedback date, else today."""
+def _reference_date(spec: BatchSpec) -> tuple[date, str]:
+    """The date deadlines without a year, and relative ones (3天), are read from, and its name:
+    the batch's feedback date, else today."""
     if spec.feedback_on:
-        return spec.feedback_on
+        return spec.feedback_on, "反馈日期"
     batch = find_batch(spec)
-    return (batch.feedback_on if batch and batch.feedback_on else None) or local_today()
+    if batch and batch.feedback_on:
+        return batch.feedback_on, "反馈日期"
+    return local_today(), "今天（未填反馈日期）"

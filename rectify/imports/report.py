@@ -44,6 +44,9 @@ class Report:
     imported: bool = False
     created_ids: dict = field(default_factory=dict)
     record_id: Optional[int] = None  # the import's record, once written
+    columns: dict = field(default_factory=dict)  # header as written → the field it fills
+    unmapped: list = field(default_factory=list)  # headers no field holds, kept in the measures' notes
+    seen: set = field(default_factory=set)  # what was warned about once already
 
     def error(self, sheet, row_index, column_index, message):
         self.errors.append(_finding(sheet, row_index, column_index, message))
@@ -56,6 +59,7 @@ class Report:
             "batch": self.batch, "problems": self.problems, "measures": self.measures, "imported": self.imported,
             "record": self.record_id if self.imported else None,
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "sheets": self.sheets,
+            "columns": self.columns, "unmapped": self.unmapped,
             "warnings": [asdict(w) for w in self.warnings], "errors": [asdict(e) for e in self.errors],
         }
 
