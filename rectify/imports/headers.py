@@ -144,9 +144,10 @@ def field_for(value) -> Optional[str]:
 @dataclass
 class Column:
     index: int
-    header: str  # as written, normalized
+    header: str  # as written, blanks removed (涉及金额（万元）)
     field: Optional[str]  # None: kept as a note under its header
     reason: str
+    key: str = ""  # as read (normalize_header): 涉及金额
 
 
 @dataclass
@@ -216,13 +217,21 @@ def find_header(rows, hidden: set[int], scan: int = SCAN) -> Optional[Header]:
         if c in hidden:
             continue
         lower = rows[index + height - 1]
-        text = normalize_header(lower[c] if c < len(lower) and lower[c] is not None else (top[c] if c < len(top) else None))
+        upper = _written(top[c]) if c < len(top) else ""
+        text = _written(lower[c] if c < len(lower) and lower[c] is not None else (top[c] if c < len(top) else None))
+        if height == 2 and upper and text and upper != text:
+            text = f"{upper}/{text}"  # 责任分工/牵头单位
         reading = readings.get(c)
+        key = normalize_header(lower[c] if c < len(lower) and lower[c] is not None else (top[c] if c < len(top) else None))
         if reading is not None:
-            header.columns[c] = Column(c, text, reading.field, reading.reason)
+            header.columns[c] = Column(c, text, reading.field, reading.reason, key)
         elif text:
-            header.columns[c] = Column(c, text, None, "未识别的列名")
+            header.columns[c] = Column(c, text, None, "未识别的列名", key)
     return header
+
+
+def _written(value) -> str:
+    return re.sub(r"\s+", "", str(value)) if value is not None else ""
 
 
 def choose(header: Header, rows, hidden: set[int]) -> None:
@@ -243,24 +252,25 @@ def choose(header: Header, rows, hidden: set[int]) -> None:
                 column.field, column.reason = "number", f"表头“{column.header}”，但内容是编号（如“{values[0]}”）"
                 claims["number"] = [column]
             else:
-                column.field, column.reason = None, f"表头“{column.header}”，但内容是编号，作为备注保存"
+                column.field, column.reason = None, f"表头“{column.header}”，但内容是编号"
     problems = [c for c in claims.get("problem", []) if c.field == "problem"]
     if len(problems) > 1:
         longest = max(problems, key=lambda c: (_mean_length(cells(c.index)), -c.index))
         for column in problems:
             if column is not longest:
-                column.field, column.reason = None, f"另有“{longest.header}”列内容更像问题描述，本列作为备注保存"
+                column.field, column.reason = None, f"另有“{longest.header}”列内容更像问题描述"
         longest.reason += "（几列都像问题时，取内容最长的一列）"
-    progress, status = claims.get("progress", []), claims.get("status", [])
-    if progress and not status:
-        values = cells(progress[0].index)
-        if values and sum(status_for(v) is not None and len(v) <= 8 for v in values) >= 0.8 * len(values):
-            progress[0].field = "status"
-            progress[0].reason = f"表头“{progress[0].header}”，内容是整改状态（如“{values[0]}”）"
+    if not claims.get("status"):  # a progress or unnamed column holding only status words is the status
+        for column in claims.get("progress", [])[:1] + [c for c in header.columns.values() if c.field is None]:
+            values = cells(column.index)
+            if values and sum(status_for(v) is not None and len(v) <= 8 for v in values) >= 0.8 * len(values):
+                column.field, column.reason = "status", f"表头“{column.header}”，内容是整改状态（如“{values[0]}”）"
+                claims["status"] = [column]
+                break
     deadlines = [c for c in claims.get("deadline", []) if c.field == "deadline"]
     if len(deadlines) > 1 and "completed" not in claims:
         for column in deadlines[1:]:
-            if column.header in COMPLETION_HEADERS:
+            if column.key in COMPLETION_HEADERS:
                 column.field, column.reason = "completed", f"已有“{deadlines[0].header}”列，“{column.header}”是实际完成时间"
                 break
     seen = set()
@@ -269,7 +279,7 @@ def choose(header: Header, rows, hidden: set[int]) -> None:
             continue
         if column.field in seen:
             first = next(c for c in header.columns.values() if c.field == column.field and c.index < column.index)
-            column.field, column.reason = None, f"与“{first.header}”列重复，本列作为备注保存"
+            column.field, column.reason = None, f"与“{first.header}”列同为{LABELS[column.field]}"
         else:
             seen.add(column.field)
 

@@ -14,7 +14,7 @@ where the row has one), marked so that the unit can rewrite or split it later.
 """
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Optional
 
@@ -29,6 +29,7 @@ from rectify.imports.reader import Sheet, merged_value_grid, optional_text
 from rectify.imports.report import ImportRefused, Report
 from rectify.imports.statuses import status_for, status_stated
 from rectify.ledgers.builder import ID_HEADER, OVERDUE_SHEET, SUMMARY_SHEET
+from rectify.ledgers.rows import PROBLEM_ITSELF
 from rectify.models import Department, Measure, MeasureStatus, Person, Problem
 
 SECTION = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[）)])")
@@ -37,6 +38,7 @@ CHINESE_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十]+[）)、
 SKIPPED_ROW = re.compile(r"^\s*(?:注|备注|说明|填表说明|填报说明|合计|小计|总计|填表人|填报人|审核人|制表人|联系人|"
                          r"填报日期|填表日期|联系电话)\s*[:：\d]")
 LABEL = re.compile(r"【([^】]{1,12})】")
+OWN_DEADLINE = re.compile(r"(?P<outer>[^（]+)（(?P<inner>[^）]+)）")
 # The longest text a field may hold in the database; a longer one would fail the insert
 # (PostgreSQL) or be stored whole where it should not fit (SQLite). Names are checked one by one.
 FIELD_LIMITS = {
@@ -103,7 +105,7 @@ def parse_workbook(sheets: list[Sheet], reference: date, report: Report, basis: 
         found = parser.parse()
         if found is None:
             continue
-        previous = parser.header
+        previous = parser
         tables += 1
         problems.extend(found)
     if tables == 0:
@@ -128,7 +130,7 @@ class SheetParser:
     """One sheet (or table): its header, then row by row, problems and their measures."""
 
     def __init__(self, sheet: Sheet, reference: date, basis: str, report: Report, own: bool,
-                 previous: Optional[Header]):
+                 previous: Optional["SheetParser"]):
         self.sheet, self.reference, self.basis, self.report, self.own = sheet, reference, basis, report, own
         self.previous = previous
         self.hidden = sheet.hidden_columns
@@ -145,14 +147,19 @@ class SheetParser:
     def parse(self) -> Optional[list[ParsedProblem]]:
         grid = merged_value_grid(self.sheet)
         header = find_header(grid, self.hidden)
-        if header is None and self.previous is not None and grid and len(grid[0]) == self._width(self.previous):
-            header = Header(-1, 1, self.previous.columns)  # a Word table continued on the next page
+        previous = self.previous
+        if header is None and previous is not None and grid and len(grid[0]) == self._width(previous.header):
+            header = Header(-1, 1, previous.header.columns)  # a Word table continued on the next page
+            self.aspect, self.category, self.current = previous.aspect, previous.category, previous.current
             self.report.warn(self.sheet.name, None, None, "没有表头，按上一个表格的列继续读取。")
         elif header is not None:
             choose(header, grid, self.hidden)
         if header is None:
-            if any(optional_text(v) for row in grid for v in row):
-                self.report.warn(self.sheet.name, None, None, "未找到表头，已跳过（如为填表说明等非数据工作表，可忽略）。")
+            texts = list(dict.fromkeys(t for row in grid for t in map(optional_text, row) if t))
+            if texts:
+                shown = "”“".join(texts[:20]) + ("”等" if len(texts) > 20 else "”")
+                self.report.warn(self.sheet.name, None, None,
+                                 f"未找到表头，已跳过（如为填表说明等非数据工作表，可忽略）：“{shown}。")
             return None
         self.header, self.by_field = header, header.by_field
         self._describe(grid, header)
@@ -181,7 +188,8 @@ class SheetParser:
             elif c.field is None:
                 if c.header not in self.report.unmapped:
                     self.report.unmapped.append(c.header)
-                    self.report.warn(self.sheet.name, None, c.index, f"未识别的列“{c.header}”，已作为备注保存。")
+                    why = "未识别的列" if c.reason in ("未识别的列名", "不是导入字段") else f"{c.reason}：列"
+                    self.report.warn(self.sheet.name, None, c.index, f"{why}“{c.header}”，已作为备注保存。")
         if not ({"measure"} & set(self.by_field)) and self.by_field.keys() & {"problem", "requirement"}:
             self.report.warn(self.sheet.name, None, None, "表中没有整改措施列：每个问题各生成一项待细化的措施。")
 
@@ -221,8 +229,9 @@ class SheetParser:
                             or (number and current.number and number != current.number)
                             or (location and current.location and location != current.location)):
             units = split_names(cells.get("unit"))
-            self.current = ParsedProblem(self.sheet.name, index, number, description, cells.get("aspect") or self.aspect,
-                                         self.category, units[0] if units else None, split_names(cells.get("leader")),
+            aspect, category = self._sections(cells.get("aspect"))
+            self.current = ParsedProblem(self.sheet.name, index, number, description, aspect, category,
+                                         units[0] if units else None, split_names(cells.get("leader")),
                                          location=location)
             self.problems.append(self.current)
             self.section_changed = False
@@ -232,10 +241,20 @@ class SheetParser:
             return
         self._measures(index, row, cells, filled)
 
+    def _sections(self, written: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+        """方面 and 类: the section rows above, with the row's own 问题类别 under them (方面 → 类)."""
+        if written is None or written in (self.aspect, self.category):
+            return self.aspect, self.category
+        if self.aspect is None:
+            return written, self.category
+        if self.category is None:
+            return self.aspect, written
+        return self.aspect, self.category  # both levels named by sections: the column goes to the note
+
     def _repeats_header(self, row) -> bool:
         """A header row repeated further down (a table pasted twice, a page's header)."""
         same = sum(1 for c in self.header.columns.values()
-                   if c.index < len(row) and normalize_header(row[c.index]) == c.header and c.header)
+                   if c.index < len(row) and normalize_header(row[c.index]) == c.key and c.key)
         return same >= max(2, len(self.header.columns) // 2)
 
     def _section(self, index: int, filled) -> bool:
@@ -321,15 +340,15 @@ class SheetParser:
         status, progress = self._status(index, cells)
         notes = self._notes(index, row, cells, problem) + deadline_note
         completed = self._completed(index, row, cells, notes)
-        goal = cells.get("goal")
+        goal, itself = cells.get("goal"), False
         if self.own:
-            goal, notes = _goal_from_notes(goal, notes)
+            goal, notes, location, itself = _own_notes(goal, notes)
+            problem.location = problem.location or location
         requirement = cells.get("requirement")
         if measure_text:
             items = [Item(None, measure_text)] if self.own else split_items(measure_text)
             if requirement and requirement != problem.description:
                 notes.insert(0, f"{self._header('requirement')}：{requirement}")
-            itself = False
         else:
             text = requirement if requirement and requirement != problem.description else problem.description
             items, itself = [Item(None, leading_number(text)[1] if not self.own else text)], True
@@ -365,9 +384,12 @@ class SheetParser:
             if not value:
                 continue
             if column.field == "note":
-                notes.append(value if column.header in ("备注", "说明") else f"{column.header}：{value}")
+                notes.append(value if column.key in ("备注", "说明") else f"{column.header}：{value}")
             elif column.field is None or column.field in ("evidence", "supervisor"):
                 notes.append(f"{column.header or _letter(column.index) + '列'}：{value}")
+        aspect = cells.get("aspect")
+        if aspect and aspect not in (problem.aspect, problem.category):
+            notes.append(f"{self._header('aspect')}：{aspect}")
         location = cells.get("location")
         if location and problem.location and location != problem.location:
             notes.append(f"{self._header('location')}：{location}")
@@ -389,6 +411,9 @@ class SheetParser:
             self.relative[deadline.text, deadline.due_on].append(index)
         if deadline.due_on is None and not (deadline.is_immediate or deadline.is_long_term):
             self.undated.append(index)
+        written = OWN_DEADLINE.fullmatch(deadline.text) if self.own else None
+        if written:  # this system's ledger: the date, then the text as first written or the extension
+            deadline = replace(deadline, text=written["outer"] if written["inner"].startswith("原定") else written["inner"])
         if len(deadline.text) > DEADLINE_TEXT_LIMIT:
             return deadline, [f"{self._header('deadline')}：{deadline.text}"]
         return deadline, []
@@ -436,16 +461,21 @@ def _rows(indexes: list[int]) -> str:
     return f"（第 {shown}{' 等' if len(indexes) > 10 else ''} 行）"
 
 
-def _goal_from_notes(goal, notes):
-    """This system's ledger writes a measure's goal into 备注 as 整改目标：……"""
-    kept = []
+def _own_notes(goal, notes):
+    """What this system's ledger writes into 备注, one per line: 整改目标：…, 点位：…, the mark of a
+    measure made of a problem; → (goal, the other notes, location, marked)."""
+    kept, location, marked = [], None, False
     for note in notes:
         for part in note.split("\n"):
             if part.startswith("整改目标：") and not goal:
                 goal = part.removeprefix("整改目标：")
+            elif part.startswith("点位：") and not location:
+                location = part.removeprefix("点位：")
+            elif part == PROBLEM_ITSELF:
+                marked = True
             elif part:
                 kept.append(part)
-    return goal, kept
+    return goal, kept, location, marked
 
 
 def _normalized(text: Optional[str]) -> str:
