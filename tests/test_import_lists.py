@@ -1,7 +1,9 @@
 """The corpus of real lists (tests/lists.py, tests/fixtures/lists/SOURCES.md): each imports as a user
 expects, and nothing in any of them is dropped without a word."""
+import json
 import re
 
+import lists
 import pytest
 import sqlalchemy as sa
 
@@ -10,8 +12,6 @@ from rectify.imports.operations import BatchSpec, import_findings
 from rectify.imports.reader import Limits, check_file, read_sheets
 from rectify.imports.statuses import status_for
 from rectify.models import Measure, Problem, ProgressUpdate, SourceKind
-
-import lists
 
 BY_NAME = {fixture.name: fixture for fixture in lists.CORPUS}
 
@@ -127,3 +127,33 @@ def test_no_cell_of_a_real_list_is_dropped_silently(app, session, files, name):
                         continue  # a status word: it set the measure's status
                     missing.append((sheet.name, r + 1, c + 1, fragment))
     assert missing == []
+
+
+def _snapshot(session, batch):
+    problems = session.scalars(sa.select(Problem).join(Problem.batch).where(sa.text("batch.title = :t"))
+                               .params(t=batch).order_by(Problem.position)).all()
+    return [(p.number, p.aspect, p.description, p.location, p.lead_unit and p.lead_unit.name,
+             [(m.text, m.due_on, m.is_problem_itself, m.status, m.lead_unit and m.lead_unit.name,
+               sorted(o.name for o in m.owners)) for m in p.measures])
+            for p in problems]
+
+
+@pytest.mark.parametrize("name", ["创文督查通报问题清单", "市委巡察整改台账（.xls）", "审计查出问题整改清单"])
+def test_our_own_ledger_comes_back_the_same(app, session, runner, files, tmp_path, name):
+    """Export → import into a fresh batch: the same problems and measures; import into the batch it
+    came from: nothing new. Its 统计汇总 and 逾期清单 sheets are skipped."""
+    fixture = BY_NAME[name]
+    imported(app, fixture, files[name])
+    before = _snapshot(session, fixture.name)
+    out = tmp_path / "台账.xlsx"
+    result = runner.invoke(args=["ledger", "export", str(out), "--batch", fixture.name])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["findings", "import", str(out), "--batch", "回导", "--json"])
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.stdout)
+    assert (report["problems"], report["measures"]) == (fixture.expected.problems, fixture.expected.measures)
+    assert any("统计汇总" in w["sheet"] or "逾期清单" in (w["sheet"] or "") for w in report["warnings"] if w["sheet"])
+    assert _snapshot(session, "回导") == before
+    update = runner.invoke(args=["findings", "import", str(out), "--batch", fixture.name, "--json"])
+    assert json.loads(update.stdout)["created"]["measures"] == 0
+    assert _snapshot(session, fixture.name) == before
