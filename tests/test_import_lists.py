@@ -3,7 +3,6 @@ expects, and nothing in any of them is dropped without a word."""
 import json
 import re
 
-import lists
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +11,8 @@ from rectify.imports.operations import BatchSpec, import_findings
 from rectify.imports.reader import Limits, check_file, read_sheets
 from rectify.imports.statuses import status_for
 from rectify.models import Measure, Problem, ProgressUpdate, SourceKind
+
+import lists
 
 BY_NAME = {fixture.name: fixture for fixture in lists.CORPUS}
 

@@ -18,6 +18,7 @@ holding only status words (已整改, 未整改) is the status.
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from rectify.imports.statuses import status_for
@@ -105,7 +106,12 @@ def normalize_header(value) -> str:
     """责 任 人 / 整改\\n时限 / 整改时限（年月日）/ 【存在问题】 → 责任人 / 整改时限 / 整改时限 / 存在问题."""
     if value is None:
         return ""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", str(value)))
+    return _normalize(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)

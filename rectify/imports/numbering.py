@@ -61,10 +61,13 @@ def _items(text: str):
     return sorted(found)[0][1:] if found else None
 
 
+MARKS = re.compile(r"[0-9" + CIRCLED + r"一二三四五六七八九十]")
+
+
 def split_items(text: str) -> list[Item]:
     """The numbered items of a cell; one unnumbered item when it has none."""
     text = text.strip()
-    found = _items(text)
+    found = _items(text) if MARKS.search(text) else None
     if not found:
         return [Item(None, text)]
     family, matches = found

@@ -35,6 +35,7 @@ from rectify.models import Department, Measure, MeasureStatus, Person, Problem
 SECTION = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[）)])")
 SUB_SECTION = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
 CHINESE_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十]+[）)、.．]?$")
+SKIPPED_STARTS = set("注备说填合小总审制联")
 SKIPPED_ROW = re.compile(r"^\s*(?:注|备注|说明|填表说明|填报说明|合计|小计|总计|填表人|填报人|审核人|制表人|联系人|"
                          r"填报日期|填表日期|联系电话)\s*[:：\d]")
 LABEL = re.compile(r"【([^】]{1,12})】")
@@ -162,6 +163,10 @@ class SheetParser:
                                  f"未找到表头，已跳过（如为填表说明等非数据工作表，可忽略）：“{shown}。")
             return None
         self.header, self.by_field = header, header.by_field
+        self.note_columns = [c for c in sorted(header.columns.values(), key=lambda c: c.index)
+                             if c.field in (None, "note", "evidence", "supervisor")]
+        self.width = max(header.columns) + 1 if header.columns else 0
+        self.limited = [(name, limit) for name, limit in FIELD_LIMITS.items() if name in self.by_field]
         self._describe(grid, header)
         for index in range(header.row + header.height, len(grid)):
             self._row(index, grid[index])
@@ -196,14 +201,15 @@ class SheetParser:
     # -- one row -----------------------------------------------------------------------------
     def _cell(self, row, name) -> Optional[str]:
         column = self.by_field.get(name)
-        return optional_text(row[column]) if column is not None and column < len(row) else None
+        return self.texts[column] if column is not None and column < len(self.texts) else None
 
     def _row(self, index: int, row: list) -> None:
-        filled = [(c, optional_text(v)) for c, v in enumerate(row) if c not in self.hidden and optional_text(v)]
+        self.texts = texts = [None if c in self.hidden else optional_text(v) for c, v in enumerate(row)]
+        filled = [(c, t) for c, t in enumerate(texts) if t]
         if not filled:
             return
         texts = [t for _, t in filled]
-        if SKIPPED_ROW.match(texts[0]):
+        if texts[0][:1] in SKIPPED_STARTS and SKIPPED_ROW.match(texts[0]):
             self.report.warn(self.sheet.name, index, filled[0][0], f"表格说明或合计行，未导入：“{'　'.join(dict.fromkeys(texts))}”。")
             return
         if self._repeats_header(row):
@@ -253,8 +259,11 @@ class SheetParser:
 
     def _repeats_header(self, row) -> bool:
         """A header row repeated further down (a table pasted twice, a page's header)."""
-        same = sum(1 for c in self.header.columns.values()
-                   if c.index < len(row) and normalize_header(row[c.index]) == c.key and c.key)
+        keyed = [c for c in self.header.columns.values() if c.key]
+        first = self.texts[keyed[0].index] if keyed and keyed[0].index < len(self.texts) else None
+        if first is None or len(first) > 20 or normalize_header(first) != keyed[0].key:
+            return False  # the first header cell is not repeated: not a header (the usual, fast answer)
+        same = sum(1 for c in keyed if c.index < len(row) and normalize_header(row[c.index]) == c.key)
         return same >= max(2, len(self.header.columns) // 2)
 
     def _section(self, index: int, filled) -> bool:
@@ -310,7 +319,7 @@ class SheetParser:
     def _overlong(self, row, index) -> bool:
         """Report each field of the row longer than the database holds; True when there was one."""
         found = False
-        for name, limit in FIELD_LIMITS.items():
+        for name, limit in self.limited:
             text = self._cell(row, name)
             if not text or len(text) <= limit:
                 continue
@@ -358,7 +367,7 @@ class SheetParser:
                 units[1:] + [u for u in split_names(cells.get("cooperating")) if u not in units],
                 split_names(cells.get("leader")) or list(problem.leaders), split_names(cells.get("owner")),
                 deadline, status, progress, "；".join(notes) or None,
-                is_problem_itself=itself or _normalized(item.text) == _normalized(problem.description),
+                is_problem_itself=itself or _same_text(item.text, problem.description),
                 completed_on=completed, signature=signature,
             ))
         self._unheaded(index, row, problem.measures[-1])
@@ -368,9 +377,10 @@ class SheetParser:
 
     def _unheaded(self, index, row, measure: ParsedMeasure) -> None:
         """Text in a column without a header: kept in the note under the column's letter."""
-        for c, value in enumerate(row):
-            text = optional_text(value)
-            if text and c not in self.hidden and c not in self.header.columns:
+        if len(self.texts) <= self.width:
+            return
+        for c, text in enumerate(self.texts):
+            if text and c not in self.header.columns:
                 if not measure.note or text not in measure.note:
                     measure.note = "；".join(filter(None, [measure.note, f"{_letter(c)}列：{text}"]))
                 if ("unheaded", c) not in self.report.seen:
@@ -379,8 +389,8 @@ class SheetParser:
 
     def _notes(self, index, row, cells, problem: ParsedProblem) -> list[str]:
         notes = []
-        for column in sorted(self.header.columns.values(), key=lambda c: c.index):
-            value = optional_text(row[column.index]) if column.index < len(row) else None
+        for column in self.note_columns:
+            value = self.texts[column.index] if column.index < len(self.texts) else None
             if not value:
                 continue
             if column.field == "note":
@@ -478,8 +488,12 @@ def _own_notes(goal, notes):
     return goal, kept, location, marked
 
 
-def _normalized(text: Optional[str]) -> str:
-    return re.sub(r"[\s。；;，,]", "", text or "")
+_PUNCTUATION = str.maketrans("", "", " \t\r\n。；;，,")
+
+
+def _same_text(a: str, b: str) -> bool:
+    """The same words, whatever the blanks and the closing punctuation."""
+    return a == b or (abs(len(a) - len(b)) <= 8 and a.translate(_PUNCTUATION) == b.translate(_PUNCTUATION))
 
 
 def _letter(column: int) -> str:
