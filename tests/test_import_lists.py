@@ -1,5 +1,6 @@
 """The corpus of real lists (tests/lists.py, tests/fixtures/lists/SOURCES.md): each imports as a user
 expects, and nothing in any of them is dropped without a word."""
+import io
 import json
 import re
 
@@ -10,7 +11,7 @@ from rectify.core.extensions import db
 from rectify.imports.operations import BatchSpec, import_findings
 from rectify.imports.reader import Limits, check_file, read_sheets
 from rectify.imports.statuses import status_for
-from rectify.models import Measure, Problem, ProgressUpdate, SourceKind
+from rectify.models import Measure, Problem, ProgressUpdate, Role, SourceKind
 
 import lists
 
@@ -158,3 +159,18 @@ def test_our_own_ledger_comes_back_the_same(app, session, runner, files, tmp_pat
     update = runner.invoke(args=["findings", "import", str(out), "--batch", fixture.name, "--json"])
     assert json.loads(update.stdout)["created"]["measures"] == 0
     assert _snapshot(session, fixture.name) == before
+
+
+def test_the_preview_says_which_column_became_which_field_and_the_ticket_shows_the_rest(
+        app, client, session, login_as, files):
+    login_as(Role.SUPERVISOR, department=None)
+    data = files["双创交办清单"]
+    page = client.post("/imports/", content_type="multipart/form-data", data={
+        "title": "交办", "kind": "supervision", "feedback_on": "2020-08-04",
+        "file": (io.BytesIO(data), "交办清单.xlsx")}).get_data(as_text=True)
+    assert "问题点位" in page and "含“点位/地点/位置”" in page and "与“属地”列同为责任单位" in page
+    imported(app, BY_NAME["双创交办清单"], data)
+    problem = session.scalar(sa.select(Problem).where(Problem.description.startswith("公厕")))
+    ticket = client.get(f"/problems/{problem.id}").get_data(as_text=True)
+    assert "点位：宝塔公园东门" in ticket and "待细化" in ticket
+    assert "2020年8月7日" in ticket and "（原文：3天）" in ticket and "主管单位：区住建局" in ticket
