@@ -80,7 +80,45 @@ def test_empty_means_no_deadline():
     assert parse_deadline("", FEEDBACK) == Deadline(None)
 
 
-@pytest.mark.parametrize("written", ["尽快", "按要求", "2023年13月", "2023年2月30日", 12.5, "待定"])
+@pytest.mark.parametrize("written", ["尽快", "按要求", "2023年13月", "2023年2月30日", 12.5])
 def test_unreadable_deadlines_are_errors(written):
     with pytest.raises(DeadlineError):
         parse_deadline(written, FEEDBACK)
+
+
+@pytest.mark.parametrize("written", ["限期整改", "待定", "未定", "限期", "/"])
+def test_a_deadline_still_to_be_set_is_no_date_and_no_error(written):
+    assert parse_deadline(written, FEEDBACK) == Deadline(None, text=written, unset=True)
+
+
+@pytest.mark.parametrize(
+    "written, due_on",
+    [
+        ("3天", date(2023, 3, 18)),
+        ("3天内整改到位", date(2023, 3, 18)),
+        ("30日内", date(2023, 4, 14)),
+        ("即日起10日内", date(2023, 3, 25)),
+        ("一周内", date(2023, 3, 22)),
+        ("两周内", date(2023, 3, 29)),
+        ("半个月", date(2023, 3, 30)),
+        ("一个月内", date(2023, 4, 15)),
+        ("3个月", date(2023, 6, 15)),
+        ("半年内", date(2023, 9, 15)),
+        ("24小时内", date(2023, 3, 16)),
+        ("5个工作日", date(2023, 3, 22)),  # Wednesday 15 March: Thu, Fri, Mon, Tue, Wed
+    ],
+)
+def test_relative_deadlines_count_from_the_feedback_date(written, due_on):
+    parsed = parse_deadline(written, FEEDBACK)
+    assert (parsed.due_on, parsed.relative, parsed.text) == (due_on, True, written)
+
+
+def test_working_days_skip_the_holidays_and_count_the_makeup_days():
+    """27 September 2023: Mid-Autumn and National Day off from 29 September to 6 October;
+    Saturday 7 and Sunday 8 October were working days (调休)."""
+    assert parse_deadline("5个工作日", date(2023, 9, 27)).due_on == date(2023, 10, 10)
+    assert parse_deadline("3个工作日内", date(2023, 9, 27)).due_on == date(2023, 10, 8)
+
+
+def test_a_date_written_beside_a_relative_deadline_wins():
+    assert parse_deadline("2023年6月30日（3天）", FEEDBACK) == Deadline(date(2023, 6, 30), text="2023年6月30日（3天）")

@@ -24,7 +24,7 @@ def test_libreoffice_files_import_like_the_original(app, session, converted, kin
         db.session.commit()
     assert counts(session) == (1, 3, 5)
     texts = session.scalars(sa.select(Measure.text).order_by(Measure.id)).all()
-    assert texts[2:4] == ["对干部档案逐一核查", "补齐缺失材料，建立档案管理台账。"]
+    assert texts[2:4] == ["对干部档案逐一核查", "补齐缺失材料，建立档案管理台账"]
     owners = session.scalars(sa.select(Measure).order_by(Measure.id)).all()[1].owners
     assert [o.name for o in owners] == ["刘芳", "周洁"]
 

@@ -74,8 +74,10 @@ class _Unusual(Exception):
     """The sheet is not in the usual shape: read it again with expat."""
 
 
-def too_large(sheet: str, rows: int, columns: int, max_rows: int, max_columns: int) -> ImportRefused:
-    return ImportRefused(f"工作表“{sheet}”的数据范围达 {rows:,} 行 × {columns:,} 列，超过上限（{max_rows:,} 行、"
+def too_large(sheet: str, rows: int, columns: int, max_rows: int, max_columns: int,
+              document: bool = False) -> ImportRefused:
+    place = f"Word 文档的{sheet}" if document else f"工作表“{sheet}”"
+    return ImportRefused(f"{place}的数据范围达 {rows:,} 行 × {columns:,} 列，超过上限（{max_rows:,} 行、"
                          f"{max_columns:,} 列），请删除多余的行和列后重新导入。")
 
 

@@ -1,6 +1,6 @@
 """Excel import of inspection findings: parse → validate everything → write once.
 
-``import_findings`` reads the file, collects every error and warning with its sheet, row and
+``import_findings`` reads the file (a workbook, or a Word document's tables), collects every error and warning with its sheet, row and
 column, and writes only when there is no error — the findings and the import's record (who,
 when, which door, the file's SHA-256, the counts), whichever door it came through. The caller
 commits (or, for a preview, a dry run or a refusal, rolls back): nothing is ever half-imported.
@@ -15,7 +15,7 @@ from flask import current_app
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_today
 from rectify.imports.parser import parse_workbook
-from rectify.imports.reader import Limits, check_file, read_sheets
+from rectify.imports.reader import DOCUMENTS, Limits, check_file, read_sheets
 from rectify.imports.report import Finding, ImportRefused, Report
 from rectify.imports.undo import UndoRefused, undo_import
 from rectify.imports.writer import BatchSpec, find_batch, write
@@ -41,9 +41,16 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     try:
         progress(f"检查文件“{filename}”（{len(data) / 1024:.0f} KB）")
         extension = check_file(data, filename, limits.max_mb)
+        report.document = extension in DOCUMENTS
         sheets = read_sheets(data, filename, extension, limits)
-        progress(f"解析 {len(sheets)} 个工作表，共 {sum(len(sheet.rows) for sheet in sheets)} 行")
-        problems = parse_workbook(sheets, _reference_date(spec), report)
+        rows = sum(len(sheet.rows) for sheet in sheets)
+        if report.document:
+            progress(f"读取 Word 文档中的 {len(sheets)} 个表格，共 {rows} 行")
+            report.warn(None, None, None, f"已读取 Word 文档中的 {len(sheets)} 个表格；表格以外的段落不导入。")
+        else:
+            progress(f"解析 {len(sheets)} 个工作表，共 {rows} 行")
+        reference, basis = _reference_date(spec)
+        problems = parse_workbook(sheets, reference, report, basis, document=report.document)
     except ImportRefused as refused:
         report.errors.append(Finding(None, None, None, str(refused)))
         return report
@@ -66,9 +73,12 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     return report
 
 
-def _reference_date(spec: BatchSpec) -> date:
-    """The date a deadline without a year is read from: the batch's feedback date, else today."""
+def _reference_date(spec: BatchSpec) -> tuple[date, str]:
+    """The date deadlines without a year, and relative ones (3天), are read from, and its name:
+    the batch's feedback date, else today."""
     if spec.feedback_on:
-        return spec.feedback_on
+        return spec.feedback_on, "反馈日期"
     batch = find_batch(spec)
-    return (batch.feedback_on if batch and batch.feedback_on else None) or local_today()
+    if batch and batch.feedback_on:
+        return batch.feedback_on, "反馈日期"
+    return local_today(), "今天（未填反馈日期）"

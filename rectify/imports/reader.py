@@ -7,8 +7,15 @@ and ratio (a zip bomb is refused without inflating it), and no XML part may decl
 (entity expansion attacks need one; OOXML and ODF never do). Then every sheet's real extent is
 read from the raw XML (extent.py) and checked against the row and column limits, and only then
 is the workbook parsed, in a child process with its own memory and time limits (sandbox.py).
-Hidden columns come from the extent pass, matched to sheets by name. A damaged zip (a bad
-checksum, a truncated member) is refused with a message wherever it is noticed.
+Hidden columns come from the extent pass, matched to sheets by name (the sheets themselves are
+resolved through xl/workbook.xml and its relationships, not by part names). A damaged zip (a
+bad checksum, a truncated member) is refused with a message wherever it is noticed.
+
+A Word document (.docx) goes through the same walls: size, type by content, the zip's sizes
+and ratio, and no DTD in any XML part (read whole here, not only its head: a document is small
+and its parts are parsed by lxml in the child). Its tables are then read in the same sandboxed
+child (python-docx), under the same memory and time limits, each table checked against the row
+and column limits before it is sent back; they come back as sheets named 表格1, 表格2…
 """
 import io
 import time
@@ -27,7 +34,8 @@ from rectify.imports.report import ImportRefused
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
-EXTENSIONS = {"xlsx", "xlsm", "xls", "ods"}
+EXTENSIONS = {"xlsx", "xlsm", "xls", "ods", "docx"}
+DOCUMENTS = {"docx"}
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_RATIO = 200
 # What zipfile and zlib raise for a damaged member: bad CRC, truncated or garbled data, an
@@ -62,20 +70,27 @@ class Limits:
 def check_file(data: bytes, filename: str, max_mb: int) -> str:
     """The workbook's extension, after the checks that need no parsing; else ImportRefused."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension == "doc":
+        raise ImportRefused(f"“{filename}”是旧版 Word 文档（.doc），请在 Word 或 WPS 中另存为 .docx 后重新导入。")
     if extension not in EXTENSIONS:
-        raise ImportRefused(f"“{filename}”不是 Excel 工作簿，请上传 .xlsx、.xls 或 .ods 文件。")
+        raise ImportRefused(f"“{filename}”不是 Excel 工作簿或 Word 文档，请上传 .xlsx、.xls、.ods 或 .docx 文件。")
     if not data:
         raise ImportRefused(f"“{filename}”是空文件。")
     if len(data) > max_mb * 1024 * 1024:
         raise ImportRefused(f"“{filename}”超过 {max_mb} MB 的上限。")
     if data.startswith(OLE):
+        if extension == "docx":
+            raise ImportRefused(f"“{filename}”已加密（设置了打开密码）或是改名的 .doc 文件，请在 Word 中取消密码或另存为 .docx 后重新导入。")
         if extension != "xls":
             raise ImportRefused(f"“{filename}”已加密（设置了打开密码），请在 Excel 中取消密码后重新导入。")
         return extension
     if extension == "xls" or not data.startswith(ZIP):
-        raise ImportRefused(f"“{filename}”的内容不是 Excel 工作簿，可能已损坏或被改名。")
+        kind = "Word 文档" if extension in DOCUMENTS else "Excel 工作簿"
+        raise ImportRefused(f"“{filename}”的内容不是 {kind}，可能已损坏或被改名。")
     with _zip(data, filename) as archive:
-        _check_zip(archive, len(data), filename)
+        _check_zip(archive, len(data), filename, whole=extension in DOCUMENTS)
+        if extension in DOCUMENTS and "word/document.xml" not in archive.namelist():
+            raise ImportRefused(f"“{filename}”的内容不是 Word 文档，可能已损坏或被改名。")
     return extension
 
 
@@ -90,7 +105,8 @@ def _damaged(filename: str) -> ImportRefused:
     return ImportRefused(f"“{filename}”已损坏，无法打开。")
 
 
-def _check_zip(archive: zipfile.ZipFile, size: int, filename: str) -> None:
+def _check_zip(archive: zipfile.ZipFile, size: int, filename: str, whole: bool = False) -> None:
+    """Sizes, then no DTD: in each XML part's head, or (``whole``) anywhere in it."""
     members = archive.infolist()
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED or total > MAX_RATIO * max(size, 1):
@@ -99,11 +115,22 @@ def _check_zip(archive: zipfile.ZipFile, size: int, filename: str) -> None:
         for member in members:
             if member.filename.endswith((".xml", ".rels")):
                 with archive.open(member) as part:
-                    head = part.read(2048)
-                if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                    raise _dtd(filename)
+                    if _declares_dtd(part, whole):
+                        raise _dtd(filename)
     except ZIP_ERRORS:
         raise _damaged(filename) from None
+
+
+def _declares_dtd(part, whole: bool) -> bool:
+    carry = b""
+    while block := part.read(1 << 20 if whole else 2048):
+        text = (carry + block).upper()
+        if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+            return True
+        if not whole:
+            return False
+        carry = text[-16:]
+    return False
 
 
 def _dtd(filename: str) -> ImportRefused:
@@ -111,10 +138,13 @@ def _dtd(filename: str) -> ImportRefused:
 
 
 def read_sheets(data: bytes, filename: str, extension: str, limits: Limits) -> list[Sheet]:
-    """Every visible worksheet of the workbook, once every sheet is known to fit the limits."""
-    with sandbox.Sandbox(limits) as reader:  # starts now, reads only once the extents pass
+    """Every visible worksheet of the workbook (every table of the document), once every sheet
+    is known to fit the limits."""
+    kind = "document" if extension in DOCUMENTS else "workbook"
+    with sandbox.Sandbox(limits, kind) as reader:  # starts now, reads only once the extents pass
         deadline = time.monotonic() + limits.timeout
-        extents = [] if extension == "xls" else _survey(data, filename, extension, deadline, limits)
+        skip = extension == "xls" or kind == "document"  # checked by the child before any Python object
+        extents = [] if skip else _survey(data, filename, extension, deadline, limits)
         for extent in extents:
             if extent.rows > limits.max_rows or extent.columns > limits.max_columns:
                 raise too_large(extent.sheet, extent.rows, extent.columns, limits.max_rows, limits.max_columns)

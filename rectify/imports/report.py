@@ -1,8 +1,8 @@
 """What an import found: errors and warnings by sheet, row and column, and the counts."""
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Optional
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 
 class ImportRefused(ValueError):
@@ -15,6 +15,10 @@ class Finding:
     row: Optional[int]  # 1-based, as Excel shows it
     column: Optional[str]  # a letter, as Excel shows it
     message: str
+    in_document: bool = field(default=False, compare=False)  # sheet is a Word table (表格2): 第 N 列
+
+    def as_json(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
 
     @property
     def names_a_cell(self) -> bool:
@@ -22,11 +26,13 @@ class Finding:
         return bool(self.sheet and self.row and self.column)
 
     def __str__(self) -> str:
-        where = "，".join(part for part in (
-            f"工作表“{self.sheet}”" if self.sheet else "",
-            f"第 {self.row} 行" if self.row else "",
-            f"{self.column} 列" if self.column else "",
-        ) if part)
+        if self.in_document:
+            column = f"第 {column_index_from_string(self.column)} 列" if self.column else ""
+            sheet = self.sheet or ""
+        else:
+            column = f"{self.column} 列" if self.column else ""
+            sheet = f"工作表“{self.sheet}”" if self.sheet else ""
+        where = "，".join(part for part in (sheet, f"第 {self.row} 行" if self.row else "", column) if part)
         return f"{where}：{self.message}" if where else self.message
 
 
@@ -44,26 +50,32 @@ class Report:
     imported: bool = False
     created_ids: dict = field(default_factory=dict)
     record_id: Optional[int] = None  # the import's record, once written
+    columns: dict = field(default_factory=dict)  # header as written → the field it fills
+    unmapped: list = field(default_factory=list)  # headers no field holds, kept in the measures' notes
+    seen: set = field(default_factory=set)  # what was warned about once already
+    document: bool = False  # the file is a Word document: its "sheets" are its tables
 
     def error(self, sheet, row_index, column_index, message):
-        self.errors.append(_finding(sheet, row_index, column_index, message))
+        self.errors.append(_finding(sheet, row_index, column_index, message, self.document))
 
     def warn(self, sheet, row_index, column_index, message):
-        self.warnings.append(_finding(sheet, row_index, column_index, message))
+        self.warnings.append(_finding(sheet, row_index, column_index, message, self.document))
 
     def as_json(self) -> dict:
         return {
             "batch": self.batch, "problems": self.problems, "measures": self.measures, "imported": self.imported,
             "record": self.record_id if self.imported else None,
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "sheets": self.sheets,
-            "warnings": [asdict(w) for w in self.warnings], "errors": [asdict(e) for e in self.errors],
+            "columns": self.columns, "unmapped": self.unmapped,
+            "warnings": [w.as_json() for w in self.warnings], "errors": [e.as_json() for e in self.errors],
         }
 
 
-def _finding(sheet, row_index, column_index, message) -> Finding:
+def _finding(sheet, row_index, column_index, message, in_document=False) -> Finding:
     return Finding(
         sheet,
         row_index + 1 if row_index is not None else None,
         get_column_letter(column_index + 1) if column_index is not None else None,
         message,
+        in_document and sheet is not None,
     )

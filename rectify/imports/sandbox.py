@@ -68,11 +68,12 @@ class Sandbox:
     without reading stops the process, which by then has read nothing.
     """
 
-    def __init__(self, limits):
+    def __init__(self, limits, kind: str = "workbook"):
         self.limits = limits
+        self.document = kind == "document"
         self.timed_out = False
         command = [sys.executable, "-I", str(CHILD), str(limits.memory_mb), str(limits.timeout),
-                   str(limits.max_rows), str(limits.max_columns), str(self.most_bytes)]
+                   str(limits.max_rows), str(limits.max_columns), str(self.most_bytes), kind]
         environment = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
         self.errors = tempfile.TemporaryFile()  # a file, not a pipe: nobody has to drain it
         try:
@@ -97,7 +98,8 @@ class Sandbox:
             pass
 
     def read(self, data: bytes, filename: str) -> list[Read]:
-        """The visible worksheets as the child read them; ImportRefused for anything else.
+        """The visible worksheets (or a document's tables) as the child read them; ImportRefused
+        for anything else.
 
         The rows are decoded here while the child still encodes the next ones."""
         timer = threading.Timer(self.limits.timeout, self._stop)
@@ -138,7 +140,7 @@ class Sandbox:
                         raise ValueError("rows outside a sheet, or not rows")
                     sheets[-1].rows.extend(message)
                 elif "refused" in message:
-                    return _refusal(message, filename, self.limits)
+                    return _refusal(message, filename, self.limits, self.document)
                 elif message.get("done") is True:
                     return sheets
                 else:
@@ -183,10 +185,14 @@ def _untag(mapping: dict):
     return mapping
 
 
-def _refusal(message: dict, filename: str, limits) -> ImportRefused:
+def _refusal(message: dict, filename: str, limits, document: bool = False) -> ImportRefused:
     why = message["refused"]
     if why == "extent":
-        return too_large(message["sheet"], message["rows"], message["columns"], limits.max_rows, limits.max_columns)
+        return too_large(message["sheet"], message["rows"], message["columns"], limits.max_rows, limits.max_columns,
+                         document)
+    if why == "cell" and document:
+        return ImportRefused(f"Word 文档的{message['sheet']}第 {message['row'] + 1} 行第 {message['column'] + 1} 列"
+                             f"的单元格有 {message['length']:,} 个字符，超过 32,767 个字符的上限，请删减后重新导入。")
     if why == "cell":
         return ImportRefused(f"工作表“{message['sheet']}”第 {message['row'] + 1} 行 {get_column_letter(message['column'] + 1)} 列"
                              f"的单元格有 {message['length']:,} 个字符，超过 Excel 单元格 32,767 个字符的上限，请删减后重新导入。")

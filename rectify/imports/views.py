@@ -33,7 +33,7 @@ def supervisors_only():
 
 
 class UploadForm(Form):
-    file = FileField("问题清单（.xlsx、.xls、.ods）")
+    file = FileField("问题清单（.xlsx、.xls、.ods，或含表格的 Word 文档 .docx）")
     title = StringField("导入到批次", validators=[DataRequired("请填写批次名称。"), Length(max=200)])
     kind = SelectField("来源", choices=SourceKind.choices())
     feedback_on = DateField("反馈日期（用于推定未写年份的时限）", validators=[Optional()])

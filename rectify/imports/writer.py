@@ -66,7 +66,7 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
     units = _units(problems, report)
     people = _people(problems, report)
     existing = {
-        (_key(p.number), _key(p.description)): p
+        (_key(p.number), _key(p.description), _key(p.location)): p
         for p in db.session.scalars(
             sa.select(Problem).where(Problem.batch_id == batch.id, Problem.deleted_at.is_(None))
             .options(selectinload(Problem.measures).selectinload(Measure.owners),
@@ -78,7 +78,7 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
     position = len(existing)
     fresh, added = [], []
     for parsed in problems:
-        problem = existing.get((_key(parsed.number), _key(parsed.description)))
+        problem = existing.get((_key(parsed.number), _key(parsed.description), _key(parsed.location)))
         if problem is None:
             position += 1
             fresh.append((position, parsed))
@@ -99,10 +99,16 @@ def _update_problem(problem, parsed, units, people, by, report) -> list[Measure]
     added = []
     changed = _assign(problem, dict(aspect=parsed.aspect, category=parsed.category, lead_unit=units.get(parsed.unit),
                                     leaders=[people[n] for n in parsed.leaders]))
-    known = {_key(m.text): m for m in problem.measures if m.deleted_at is None}
+    unmatched = [m for m in problem.measures if m.deleted_at is None]
     for order, item in enumerate(parsed.measures, start=1):
-        measure = known.get(_key(item.text))
-        if measure is None:
+        # Matched on text, and on the unit too first: a problem listed for several units has
+        # one measure of the same text per unit.
+        measure = next((m for m in unmatched if _key(m.text) == _key(item.text)
+                        and (m.lead_unit.name if m.lead_unit else None) == item.unit), None) \
+            or next((m for m in unmatched if _key(m.text) == _key(item.text)), None)
+        if measure is not None:
+            unmatched.remove(measure)
+        else:
             measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED)
             db.session.add(measure)
             added.append(measure)
@@ -121,7 +127,8 @@ def _insert_new(batch, fresh, units, people, by, report) -> dict:
     now = utcnow()
     _bulk(Problem, [
         dict(batch_id=batch.id, position=position, number=p.number, description=p.description, aspect=p.aspect,
-             category=p.category, lead_unit_id=_id(units.get(p.unit)), created_at=now, updated_at=now)
+             category=p.category, location=p.location, lead_unit_id=_id(units.get(p.unit)), created_at=now,
+             updated_at=now)
         for position, p in fresh
     ])
     # Ids by (batch, position), which is unique for new problems: no RETURNING needed, and SQLite
@@ -137,7 +144,9 @@ def _insert_new(batch, fresh, units, people, by, report) -> dict:
         for order, item in enumerate(p.measures, start=1):
             deadline = item.deadline
             rows.append(dict(
-                problem_id=pid, position=order, text=item.text, goal=item.goal, lead_unit_id=_id(units.get(item.unit)),
+                problem_id=pid, position=order, text=item.text, goal=item.goal, note=item.note,
+                is_problem_itself=item.is_problem_itself, completed_on=item.completed_on,
+                lead_unit_id=_id(units.get(item.unit)),
                 due_on=deadline.due_on, deadline_text=(deadline.text or None) and deadline.text[:100],
                 is_immediate=deadline.is_immediate, is_long_term=deadline.is_long_term,
                 status=item.status or MeasureStatus.NOT_STARTED, assigned_at=now, created_at=now, updated_at=now,
@@ -186,7 +195,8 @@ def _assign(obj, fields: dict) -> bool:
 def _write_measure(measure, item: ParsedMeasure, order, units, people, by, report) -> bool:
     """Set the measure's fields from the sheet; True when an existing measure changed."""
     fields = dict(
-        position=order, goal=item.goal, lead_unit=units.get(item.unit),
+        position=order, goal=item.goal, note=item.note, is_problem_itself=item.is_problem_itself,
+        lead_unit=units.get(item.unit),
         cooperating_units=[units[u] for u in item.cooperating if u in units],
         leaders=[people[n] for n in item.leaders], owners=[people[n] for n in item.owners],
         due_on=item.deadline.due_on, deadline_text=(item.deadline.text or None) and item.deadline.text[:100],
@@ -195,6 +205,8 @@ def _write_measure(measure, item: ParsedMeasure, order, units, people, by, repor
     is_new = measure.id is None
     if not is_new and item.status is not None and item.status is not measure.status:
         fields["status"] = item.status
+    if item.completed_on is not None:
+        fields["completed_on"] = item.completed_on
     changed = _assign(measure, fields) and not is_new
     if not is_new:
         (report.updated if changed else report.unchanged)["measures"] += 1

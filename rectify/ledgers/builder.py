@@ -36,6 +36,7 @@ COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改�
 WIDTHS = [width for _, width in COLUMNS]
 ID_COLUMN = len(COLUMNS)  # hidden: "measure id:version", moves with its row when the sheet is sorted
 ID_HEADER = "系统编号"
+SUMMARY_SHEET, OVERDUE_SHEET = "统计汇总", "逾期清单"  # beside the ledger; an import of the ledger skips them
 PROBLEM_COLUMNS = (0, 1, 2)  # merged over a problem's measure rows
 STATUS_COLUMN = 9
 # Row heights, set rather than left to the reader: Excel fits a wrapped row to its text on
@@ -176,7 +177,7 @@ def _finish_main(sheet, header, end):
 
 
 def _summary_sheet(book, fmt, by_unit, by_batch, title, as_of):
-    sheet = book.add_worksheet("统计汇总")
+    sheet = book.add_worksheet(SUMMARY_SHEET)
     headers = ["", "问题数", "措施数", "已完成", "整改中", "逾期", "延期", "完成率"]
     sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"{title}整改情况统计（截至{format_date(as_of)}）"), fmt["title"])
     r = 2
@@ -206,7 +207,7 @@ def _tally_row(sheet, fmt, r, name, t, bold=False):
 
 
 def _overdue_sheet(book, fmt, overdue, as_of):
-    sheet = book.add_worksheet("逾期清单", worksheet_class=RowSheet)
+    sheet = book.add_worksheet(OVERDUE_SHEET, worksheet_class=RowSheet)
     headers = [("序号", 6), ("存在问题", 36), ("整改措施", 40), ("责任单位", 14), ("责任人", 15), ("整改时限", 16),
                ("逾期天数", 9), ("整改进展", 30)]
     sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"逾期整改措施清单（截至{format_date(as_of)}）"), fmt["title"])

@@ -20,9 +20,12 @@ from rectify.models import (
     Warning,
 )
 from rectify.tracking.models import measure_leaders, measure_owners
-from rectify.tracking.status import days_left, deadline_label, warning_for
+from rectify.tracking.status import days_left, deadline_as_written, deadline_label, warning_for
 
 CHUNK = 2000
+# In 备注, for a measure an import made of a problem listed without measures (its text the
+# row's 整改要求): importing the ledger again keeps the mark.
+PROBLEM_ITSELF = "（待细化：由问题生成的措施）"
 
 
 class LedgerRow(NamedTuple):
@@ -62,7 +65,8 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
     connection = db.session.connection()
     measures = connection.execute(
         ledger_order(select.with_only_columns(
-            *MEASURE_FIELDS, Problem.number, Problem.aspect, Problem.description, Batch.title.label("batch"),
+            *MEASURE_FIELDS, Problem.number, Problem.aspect, Problem.description, Problem.location,
+            Batch.title.label("batch"),
             Department.name.label("unit")))
         .join(Problem.batch).outerjoin(Department, Department.id == Measure.lead_unit_id),
         execution_options={"yield_per": CHUNK},  # this statement only: the connection goes on being used
@@ -77,7 +81,8 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
                        today, due_soon_days)
 
 
-MEASURE_FIELDS = (Measure.id, Measure.version, Measure.problem_id, Measure.text, Measure.goal, Measure.status,
+MEASURE_FIELDS = (Measure.id, Measure.version, Measure.problem_id, Measure.text, Measure.goal, Measure.note,
+                  Measure.is_problem_itself, Measure.status,
                   Measure.due_on, Measure.original_due_on, Measure.deadline_text, Measure.is_immediate,
                   Measure.is_long_term, Measure.completed_on)
 # Per chunk: (measure id, value) pairs for a list of ids bound at execution ("expanding"),
@@ -122,12 +127,14 @@ def _row(m, owners, leaders, progress: str, files, today: date, due_soon_days: i
     colour = warning_for(m, today, due_soon_days)
     left = days_left(m, today)
     deadline = _deadline(Deadline(m.is_immediate, m.due_on, m.is_long_term, m.deadline_text), m.original_due_on)
+    notes = [f"整改目标：{m.goal}" if m.goal else "", f"点位：{m.location}" if m.location else "",
+             PROBLEM_ITSELF if m.is_problem_itself and m.text != m.description else "", m.note or ""]
     return LedgerRow(
         measure_id=m.id, version=m.version, problem_id=m.problem_id, batch=m.batch, aspect=m.aspect or "",
         number=m.number or "", problem=m.description, measure=m.text, leaders="、".join(leaders), unit=m.unit or "",
         owners="、".join(owners), deadline=deadline, progress=progress, status=m.status.label,
         completed=_date(m.completed_on), evidence=f"{len(files)}份：{'、'.join(files)}" if files else "",
-        note=f"整改目标：{m.goal}" if m.goal else "",
+        note="\n".join(note for note in notes if note),
         warning=colour, days_overdue=-left if colour is Warning.RED and left is not None else None,
         extended=m.original_due_on is not None,
     )
@@ -147,6 +154,9 @@ class Deadline(NamedTuple):
 @lru_cache(maxsize=4096)
 def _deadline(deadline: Deadline, original_due_on: Optional[date]) -> str:
     label = deadline_label(deadline)
+    written = deadline_as_written(deadline)
+    if written:
+        label += f"（{written}）"
     if original_due_on:
         label += f"（原定{format_date(original_due_on)}，已延期）"
     return label

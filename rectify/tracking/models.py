@@ -67,6 +67,7 @@ class Problem(db.Model):
     aspect: Mapped[Optional[str]] = mapped_column(sa.String(200))  # 方面
     category: Mapped[Optional[str]] = mapped_column(sa.String(200))  # 类, when the ledger has one
     description: Mapped[str] = mapped_column(sa.Text)
+    location: Mapped[Optional[str]] = mapped_column(sa.String(200))  # 点位: where it was found, as listed
     lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -88,6 +89,9 @@ class Measure(db.Model):
 
     A deadline is a date, a kind, or both: ``is_immediate`` for 立行立改, ``is_long_term``
     for 长期坚持; "2024年底前，并长期坚持" has ``due_on`` and ``is_long_term``.
+    ``is_problem_itself`` marks the one measure an import makes of a problem listed without
+    measures (a 督查通报, a hazard list): its text is the problem's (or the row's 整改要求), and
+    the unit is expected to rewrite or split it into real measures in its 整改方案.
     ``version`` guards against lost updates: SQLAlchemy refuses a stale UPDATE.
     """
 
@@ -96,6 +100,8 @@ class Measure(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(sa.Text)
     goal: Mapped[Optional[str]] = mapped_column(sa.Text)
+    note: Mapped[Optional[str]] = mapped_column(sa.Text)  # 备注, and the imported columns no field holds
+    is_problem_itself: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("department.id"), index=True)
     due_on: Mapped[Optional[date]]
     original_due_on: Mapped[Optional[date]]  # set when an extension first moves due_on

@@ -15,6 +15,7 @@ tests/test_status.py checks each pair agrees on both databases. The rules:
 - Warning colours: red overdue, yellow due soon, grey finished, green otherwise (no dated
   deadline included).
 """
+import re
 from datetime import date
 from typing import Iterable, Optional
 
@@ -125,6 +126,19 @@ def deadline_label(measure: Measure) -> str:
     if measure.is_long_term:
         parts.append("并长期坚持" if parts else "长期坚持")
     return "，".join(parts) or (measure.deadline_text or "未定")
+
+
+def deadline_as_written(measure: Measure) -> str:
+    """The deadline's text as the list wrote it, when it says more than the label (3天 beside the
+    date it was counted to); empty otherwise."""
+    text = (measure.deadline_text or "").strip()
+    if not text or ISO_DATE.fullmatch(text):
+        return ""
+    label = deadline_label(measure)
+    return "" if text == label or text.replace(" ", "") == label else text
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def deadline_words(measure: Measure, today: date) -> str:
