@@ -6,13 +6,13 @@ tickets they concern), and the time a measure was returned for rework. The measu
 without a table rebuild, which on SQLite would drop its revision triggers (migration 0010).
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
