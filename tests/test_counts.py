@@ -7,7 +7,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from rectify.models import Batch, Measure, MeasureStatus, Person, Problem, ProblemStatus, Role, SourceKind, User
+from rectify.models import (
+    Batch,
+    Measure,
+    MeasureStatus,
+    Person,
+    Problem,
+    ProblemStatus,
+    Role,
+    SourceKind,
+    User,
+)
 from rectify.tracking.counts import Figures, facts_of, figures_by, figures_of
 from rectify.tracking.permissions import can_view_measure, measure_scope
 from rectify.tracking.status import is_live, live_clause, problem_status

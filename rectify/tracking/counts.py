@@ -129,7 +129,7 @@ class Figures:
         }
 
 
-def total(figures: Iterable[Figures]) -> Figures:
+def sum_figures(figures: Iterable[Figures]) -> Figures:
     """The sum of figures whose sets share no problem (per batch)."""
     out = Figures()
     for item in figures:
@@ -224,3 +224,22 @@ def batch_figures(user: Optional[User], today: date) -> dict[int, Figures]:
     """Per batch: the figures of every live measure ``user`` may see (None: the system, everything)."""
     conditions = [live_clause()] + ([measure_scope(user)] if user is not None else [])
     return figures_for(conditions, "batch", today, user, "scope")
+
+
+def rate_text(rate: float) -> str:
+    """A rate as offices write it: 75%, 33.3%."""
+    return f"{rate:g}%"
+
+
+def headline(f: Figures) -> str:
+    """The figures in the words of a report: by problem first, then by measure."""
+    text = (f"反馈问题{f.problems}个，已整改到位{f.closed}个，正在整改{f.in_progress}个，未启动{f.not_started}个，"
+            f"整改完成率{rate_text(f.problem_rate)}；制定整改措施{f.measures}条，已完成{f.done}条")
+    if f.long_term:
+        text += f"，长期坚持{f.long_term}条"
+    text += f"，措施完成率{rate_text(f.measure_rate)}"
+    if f.overdue:
+        text += f"；逾期未完成{f.overdue}条"
+    if f.extended:
+        text += f"；经批准延期{f.extended}条"
+    return text + "。"
