@@ -63,6 +63,7 @@ class ProblemEntry:
 class ReportData:
     title: str
     batch_title: str
+    kind: str
     issuer: str
     doc_number: str
     feedback_on: Optional[date]
@@ -106,7 +107,8 @@ def report_data(batch: Batch, as_of: date, org: str, long_term_closes: bool) -> 
             aspects[-1][1].append(problem)
         else:
             aspects.append((aspect, [problem]))
-    return ReportData(title=report_title(batch.title), batch_title=batch.title, issuer=batch.issuer or "",
+    return ReportData(title=report_title(batch.title), batch_title=batch.title, kind=batch.kind.label,
+                      issuer=batch.issuer or "",
                       doc_number=batch.doc_number or "", feedback_on=batch.feedback_on, org=org, as_of=as_of,
                       figures=figures, aspects=aspects)
 
@@ -151,9 +153,10 @@ def build_report(data: ReportData, out: Union[str, Path, BinaryIO], template: Op
     if data.issuer:
         doc.paragraph(f"{data.issuer}：", "公文主送")
     we = data.org or "我单位"
+    opinions = "反馈意见" if data.kind == "其他" else f"{data.kind}意见"
     fed_back = "".join(part for part in (
         format_date(data.feedback_on), "，" if data.feedback_on else "",
-        f"{data.issuer}向{we}反馈了" if data.issuer else "收到", subject_of(data.batch_title),
+        f"{data.issuer}向{we}反馈了{opinions}" if data.issuer else f"{we}收到{subject_of(data.batch_title)}",
         f"（{data.doc_number}）" if data.doc_number else "", "。"))
     doc.paragraph(f"{fed_back}{we}高度重视，对照反馈意见逐条建立问题清单、任务清单、责任清单，明确责任单位、责任人和"
                   "整改时限，逐项推进整改落实。现将整改落实情况报告如下。")
