@@ -12,7 +12,7 @@ An administrator may replace the layout: a ``公文模板.docx`` in ``<instance>
 the base of every document (its page setup, header and footer, and any of the named styles it
 defines win over those here; its body text is dropped).
 """
-from copy import deepcopy
+import re
 from pathlib import Path
 from typing import BinaryIO, Iterable, Optional, Union
 
@@ -23,9 +23,15 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.parser import oxml_parser
 from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
+from lxml.etree import SubElement
 
 TEMPLATE_NAME = "公文模板.docx"
+W_P, W_PPR, W_PSTYLE, W_VAL, W_R, W_T, W_BR = (qn(name) for name in ("w:p", "w:pPr", "w:pStyle", "w:val", "w:r", "w:t", "w:br"))
+PRESERVE = {"{http://www.w3.org/XML/1998/namespace}space": "preserve"}
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what XML cannot hold
 BODY_FONT, TITLE_FONT, HEI, KAI, SONG = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"
 FALLBACKS = {BODY_FONT: "仿宋", TITLE_FONT: "华文中宋", KAI: "楷体", HEI: "SimHei", SONG: "SimSun"}
 SIZE_2, SIZE_3, SIZE_4, SIZE_SMALL_4 = Pt(22), Pt(16), Pt(14), Pt(12)
@@ -81,10 +87,29 @@ class OfficialDocument:
         if not self.from_template:
             _page_numbers(self.doc)
         self._body = self.doc.element.body
-        self._sect = self._body[-1] if self._body[-1].tag == qn("w:sectPr") else None
+        self._sect = self._body[-1] if len(self._body) and self._body[-1].tag == qn("w:sectPr") else None
+        self._style_ids = {name: style.style_id for name, style in self.styles.items()}
 
-    def paragraph(self, text: str, style: str = "公文正文"):
-        return self.doc.add_paragraph(text, self.styles[style])
+    def paragraph(self, text: str, style: str = "公文正文") -> Paragraph:
+        """Append a paragraph of ``text`` (lines split on \\n) in ``style``.
+
+        Built with lxml's own SubElement and put before the section properties found once:
+        python-docx's add_paragraph and run.text look for the right place among all the
+        children each time, which made a 10,000-measure report take minutes instead of seconds."""
+        element = oxml_parser.makeelement(W_P)
+        properties = SubElement(element, W_PPR)
+        SubElement(properties, W_PSTYLE, {W_VAL: self._style_ids[style]})
+        if text:
+            run = SubElement(element, W_R)
+            for index, line in enumerate(CONTROL.sub("", text).split("\n")):
+                if index:
+                    SubElement(run, W_BR)
+                SubElement(run, W_T, PRESERVE).text = line
+        if self._sect is not None:
+            self._sect.addprevious(element)
+        else:
+            self._body.append(element)
+        return Paragraph(element, self.doc._body)
 
     def title(self, text: str):
         paragraph = self.paragraph(text, "公文标题")
@@ -96,7 +121,7 @@ class OfficialDocument:
 
     def placeholder(self, text: str):
         """A passage the office must still write: marked so it cannot be overlooked."""
-        paragraph = self.doc.add_paragraph(style=self.styles["公文正文"])
+        paragraph = self.paragraph("", "公文正文")
         run = paragraph.add_run(text)
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
         return paragraph
@@ -126,9 +151,6 @@ class OfficialDocument:
         if header:
             _repeat_header(table.rows[0])
         return table
-
-    def merged_row(self, table, row: int, first: int, last: int):
-        return table.cell(row, first).merge(table.cell(row, last))
 
     def save(self, out: Union[str, Path, BinaryIO]) -> None:
         self.doc.save(out)
@@ -252,10 +274,3 @@ def _clear_body(doc) -> None:
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
-
-
-def copy_row(table, index: int):
-    """Append a copy of row ``index`` (its borders and widths) to ``table``; return the new row."""
-    row = deepcopy(table.rows[index]._tr)
-    table._tbl.append(row)
-    return table.rows[-1]
