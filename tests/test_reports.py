@@ -380,3 +380,13 @@ def test_report_pages_issue_a_fixed_number_of_queries(app, client, session, logi
     few = queries()
     grow(30)
     assert queries() == few
+
+
+def test_the_batch_list_counts_problems(client, login, seeded):
+    login(seeded["reviewer"])
+    page = client.get("/batches/").get_data(as_text=True)
+    row = page[page.index(f'data-batch="{seeded["batch"]}"'):]
+    row = row[:row.index("</tr>")]
+    shown = dict(re.findall(r'data-figure="(\w+)">([^<]+)<', row))
+    assert shown == {"problems": "4", "closed": "2", "in_progress": "1", "not_started": "1", "problems_overdue": "1",
+                     "measures": "6"}
