@@ -4,6 +4,7 @@
 # SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://rectify:secret@127.0.0.1:5432/rectify"
 # SECRET_KEY = "a long random string, the same in every app process"
 # RECTIFY_TIMEZONE = "Asia/Shanghai"
+# RECTIFY_ORG_NAME = "中共××县委巡察工作领导小组办公室"
 # RECTIFY_DUE_SOON_DAYS = 7
 # RECTIFY_LONG_TERM_CLOSES_PROBLEM = True
 # RECTIFY_MAX_REQUEST_MB = 100

@@ -308,3 +308,25 @@ def test_every_page_keeps_to_the_content_security_policy(watched, server, role):
         toggle.click()
         page.locator(".collapse.show").first.wait_for()
     assert problems == []
+
+
+def test_the_ticket_and_the_signoff_form_print_without_the_screens_furniture(watched, server):
+    page, problems = watched
+    password = server.printed(r"演示账号.*的密码：(\S+)")
+    sign_in(page, server, "duban", password)
+    page.wait_for_url(server.url + "/")
+    page.goto(server.url + "/board")
+    page.locator(".card-measure").first.click()
+    page.wait_for_url(re.compile(r"/problems/\d+"))
+    page.locator("#audit-trail summary").click()  # opened on screen: still collapsed on paper
+    page.emulate_media(media="print")
+    for hidden in (".navbar", ".actions", "form", "#audit-trail .list-group", "#signoff-link"):
+        assert all(not box.is_visible() for box in page.locator(hidden).all()), hidden
+    assert page.locator("#problem").is_visible() and page.locator("#audit-trail summary").is_visible()
+    page.emulate_media(media="screen")
+    page.click("#signoff-link")
+    page.wait_for_url(re.compile(r"/problems/\d+/signoff$"))
+    page.emulate_media(media="print")
+    assert page.locator("#signoff").is_visible() and not page.locator("[data-print]").is_visible()
+    assert "问题整改销号审批表" in page.locator("#signoff h1").inner_text()
+    assert problems == []

@@ -77,9 +77,18 @@ def test_the_ledger_reads_like_an_office_ledger(runner, tmp_path, ledger_data):
     assert [sheet.cell(r, 14).value for r in (5, 6, 7, 9)] == [f"{m}:1" for m in ledger_data[1]]
 
     stats = book["统计汇总"]
+    assert stats["A1"].value.startswith("全部批次整改情况统计（截至")
+    assert stats["A2"].value.startswith("填报单位：")
     rows = {r[0]: r for r in stats.iter_rows(values_only=True) if r[0]}
-    assert rows["党政综合办公室"][1:7] == (1, 3, 1, 1, 1, 1)
-    assert rows["组织人事部"][1:4] == (1, 1, 1)
+    # 问题数, 已整改到位, 正在整改, 未启动, 逾期, 完成率 | 措施数, 未启动, 整改中, 待审核, 已完成, 长期坚持, 逾期, 延期, 完成率
+    assert rows["党政综合办公室"][1:16] == (1, 0, 1, 0, 1, 0, 3, 1, 1, 0, 1, 0, 1, 1, 1 / 3)
+    assert rows["组织人事部"][1:8] == (1, 1, 0, 0, 0, 1, 1)
+    assert rows["县委第三巡察组反馈意见整改"][1:7] == (2, 1, 1, 0, 1, 0.5)
+    for row in rows.values():
+        if isinstance(row[1], int):  # the problem and the measure columns add up
+            assert row[2] + row[3] + row[4] == row[1] and sum(row[8:13]) == row[7]
+    assert (stats.page_setup.orientation, stats.page_setup.paperSize) == ("landscape", 9)  # A4
+    assert stats.sheet_properties.pageSetUpPr.fitToPage and stats.page_setup.fitToHeight == 0  # one page wide
     overdue = book["逾期清单"]
     assert overdue["C3"].value == "@召开专题会议" and overdue["G3"].value == 5
     assert overdue["C4"].value is None

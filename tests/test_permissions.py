@@ -31,6 +31,8 @@ SUPERVISORS = {Role.ADMIN, Role.SUPERVISOR}
 WORKERS = {Role.ADMIN, Role.SUPERVISOR, Role.OWNER}
 COMMENTERS = {Role.ADMIN, Role.SUPERVISOR, Role.OWNER, Role.LEADER}
 PUBLIC = {ANONYMOUS, *Role}
+REPORTERS = {Role.ADMIN, Role.SUPERVISOR, Role.VIEWER}  # the 整改情况报告 speaks for the whole office
+BULLETIN_READERS = REPORTERS | {Role.LEADER}
 TOKEN_ONLY = frozenset()  # allowed to no one by session; tests/test_api.py covers tokens
 
 # endpoint: (method, url template, roles allowed). The world below fills in the ids; the
@@ -50,6 +52,13 @@ ROUTES = {
     "batches.index": ("GET", "/batches/", SIGNED_IN),
     "batches.edit": ("GET", "/batches/{batch}/edit", SUPERVISORS),
     "batches.new_problem": ("GET", "/batches/{batch}/problems/new", SUPERVISORS),
+    "batches.batch": ("GET", "/batches/{batch}", SIGNED_IN),
+    "reports.report_docx": ("GET", "/batches/{batch}/report.docx", REPORTERS),
+    "reports.bulletin_page": ("GET", "/reports/bulletin", BULLETIN_READERS),
+    "reports.bulletin_docx": ("GET", "/reports/bulletin.docx", BULLETIN_READERS),
+    "reports.bulletin_file": ("GET", "/reports/bulletins/none.docx", BULLETIN_READERS),
+    "reports.signoff": ("GET", "/problems/{problem}/signoff", SIGNED_IN),
+    "reports.signoff_docx": ("GET", "/problems/{problem}/signoff.docx", SIGNED_IN),
     "tickets.problem": ("GET", "/problems/{problem}", SIGNED_IN),
     "imports.index": ("GET", "/imports/", SUPERVISORS),
     "ledgers.index": ("GET", "/ledger/", SIGNED_IN),

@@ -72,7 +72,7 @@ def test_the_schedule_follows_the_settings(app):
     app.config["RECTIFY_REMIND_AT"] = "07:45"
     scheduler = build(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"reminders", "outbox", "weekly_ledger", "monthly_ledger", "backup", "cleanup", "catch-up",
+    assert set(jobs) == {"reminders", "outbox", "weekly_ledger", "monthly_ledger", "weekly_bulletin", "backup", "cleanup", "catch-up",
                          "heartbeat"}
     assert str(jobs["reminders"].trigger) == "cron[hour='7', minute='45']"
     assert str(jobs["reminders"].trigger.timezone) == "Asia/Shanghai"

@@ -24,6 +24,20 @@ MEASURE = {"type": "object", "required": ["id", "problem_id", "version", "text",
     "completed_on": {"type": ["string", "null"]},
     "actions": {"type": "array", "items": {"type": "string", "enum": [*ACTIONS]},
                 "description": "令牌所属用户现在可对该措施进行的操作（与页面上的按钮相同）"}}}
+_COUNT = {"type": "integer", "minimum": 0}
+FIGURES = {"type": "object", "description": "按问题、再按措施的统计（与工作台相同）", "required": [
+    "problems", "problems_closed", "problems_in_progress", "problems_not_started", "problem_rate", "measures"],
+    "properties": {
+        "problems": {**_COUNT, "description": "问题数（有措施的问题）"},
+        "problems_closed": {**_COUNT, "description": "已整改到位"}, "problems_in_progress": {**_COUNT, "description": "正在整改"},
+        "problems_not_started": {**_COUNT, "description": "未启动"},
+        "problems_overdue": {**_COUNT, "description": "有逾期措施的问题"},
+        "problem_rate": {"type": "number", "description": "问题整改完成率（%）"},
+        "measures": _COUNT, "measures_by_status": {"type": "object", "properties": {
+            s.value: _COUNT for s in MeasureStatus}},
+        "measures_finished": {**_COUNT, "description": "已完成和长期坚持"}, "measures_overdue": _COUNT,
+        "measures_extended": {**_COUNT, "description": "经批准延期"},
+        "measure_rate": {"type": "number", "description": "措施完成率（%）"}}}
 VERSION = {"version": {"type": ["integer", "null"], "description": "措施版本号（也可用 If-Match 头）；与当前版本不符时返回 409"}}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT = {"type": "string", "pattern": "[^\\s\\u0000]", "description": "不能为空"}  # NUL characters are dropped
@@ -87,7 +101,9 @@ EVIDENCE_UPLOAD = {"post": {"summary": "上传佐证材料（multipart 字段 fi
         "responses": _responses({"type": "object"})}}
 PATHS = {
     "/me": {"get": {"summary": "当前用户", "responses": _responses({"type": "object"})}},
-    "/batches": {"get": {"summary": "整改批次", "responses": _responses({"type": "object"})}},
+    "/batches": {"get": {"summary": "整改批次及其统计", "responses": _responses({"type": "object", "properties": {
+        "items": {"type": "array", "items": {"type": "object", "required": ["id", "title", "figures"],
+                                             "properties": {"figures": FIGURES}}}}})}},
     "/measures": {"get": {"summary": "整改措施（与看板相同的筛选）", "parameters": FILTERS,
                           "responses": _responses({"type": "object", "properties": {
                               "total": {"type": "integer"}, "items": {"type": "array", "items": MEASURE}}})}},
@@ -95,7 +111,8 @@ PATHS = {
                                        "responses": _responses(MEASURE)}},
     "/problems": {"get": {"summary": "问题（有符合筛选条件的措施的问题）", "parameters": FILTERS,
                           "responses": _responses({"type": "object", "properties": {
-                              "total": {"type": "integer"}, "items": {"type": "array", "items": {"type": "object"}}}})}},
+                              "total": {"type": "integer"}, "items": {"type": "array", "items": {"type": "object"}},
+                              "summary": FIGURES}})}},
     "/problems/{problem_id}": {"get": {"summary": "问题及其措施", "parameters": [
         {"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": _responses({"type": "object"})}},

@@ -12,6 +12,7 @@ from rectify.core.numbers import DATABASE_MAX, MAX_PAGE, whole_number
 from rectify.core.timeutil import local_today
 from rectify.models import Batch, Measure, Problem
 from rectify.tracking import workflow
+from rectify.tracking.counts import Figures, batch_figures, figures_for
 from rectify.tracking.filters import MeasureFilters
 from rectify.tracking.permissions import batch_scope, can_view_measure, visible_measures
 from rectify.tracking.status import deadline_label, warning_for
@@ -85,11 +86,14 @@ def me():
 
 @bp.route("/batches")
 def batches():
+    """The batches, each with its figures by problem and by measure (as the dashboard counts them)."""
     rows = db.session.scalars(sa.select(Batch).where(batch_scope(g.api_user))
                               .order_by(Batch.created_at.desc(), Batch.id.desc())).all()
+    figures = batch_figures(g.api_user, local_today())
     return jsonify({"items": [{"id": b.id, "kind": b.kind.value, "title": b.title, "issuer": b.issuer,
                                "doc_number": b.doc_number,
-                               "feedback_on": b.feedback_on.isoformat() if b.feedback_on else None} for b in rows]})
+                               "feedback_on": b.feedback_on.isoformat() if b.feedback_on else None,
+                               "figures": figures.get(b.id, Figures()).as_json()} for b in rows]})
 
 
 @bp.route("/measures")
@@ -285,9 +289,9 @@ def problems():
     page = whole_number(request.args.get("page", "1"), maximum=MAX_PAGE)
     if not page:
         raise ApiError(400, "invalid_field", f"page 应为 1 至 {MAX_PAGE} 的整数。")
-    today = local_today()
-    matching = filters.select(g.api_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"]).with_only_columns(
-        Measure.problem_id)
+    today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
+    summary = figures_for(filters.conditions(g.api_user, today, soon), None, today, g.api_user, filters, soon)
+    matching = filters.select(g.api_user, today, soon).with_only_columns(Measure.problem_id)
     select = sa.select(Problem).where(Problem.id.in_(matching), Problem.deleted_at.is_(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
     rows = db.session.scalars(select.options(selectinload(Problem.measures).options(*MEASURE_LOAD))
@@ -300,7 +304,8 @@ def problems():
         items.append({"id": problem.id, "batch_id": problem.batch_id, "number": problem.number,
                       "aspect": problem.aspect, "description": problem.description,
                       "status": problem_status(visible, closes).value, "measures": len(visible)})
-    return jsonify({"total": total, "page": page, "per_page": PAGE_SIZE, "items": items})
+    return jsonify({"total": total, "page": page, "per_page": PAGE_SIZE, "items": items,
+                    "summary": summary.get(None, Figures()).as_json()})
 
 
 @bp.route("/notifications/read", methods=["POST"])

@@ -24,9 +24,12 @@ class Defaults:
     # Empty means: generate once and keep in <instance>/secret_key.
     SECRET_KEY = ""
     RECTIFY_TIMEZONE = "Asia/Shanghai"
+    # The office using Rectify (e.g. 中共××县委巡察工作领导小组办公室, 某某局): named in ledgers
+    # (填报单位), reports (落款), bulletins and e-mails. Empty leaves a blank to fill in by hand.
+    RECTIFY_ORG_NAME = ""
     # Yellow warning when the deadline is this many days away or closer.
     RECTIFY_DUE_SOON_DAYS = 7
-    # Whether a problem whose measures are all 长期坚持 counts as 已销号.
+    # Whether a problem whose measures are all 长期坚持 counts as 已销号 (已整改到位).
     RECTIFY_LONG_TERM_CLOSES_PROBLEM = True
     # Largest request body (uploads included), in megabytes.
     RECTIFY_MAX_REQUEST_MB = 100

@@ -16,7 +16,7 @@ starting with =, +, -, or @ stays text; characters that XML cannot hold are remo
 """
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from math import ceil
@@ -26,9 +26,11 @@ from typing import BinaryIO, Iterable, Union
 import xlsxwriter
 
 from rectify.core.timeutil import format_date
+from rectify.core.titles import joined
 from rectify.ledgers.rows import LedgerRow
 from rectify.ledgers.sheet import RowSheet
-from rectify.models import Warning
+from rectify.models import MeasureStatus, Warning
+from rectify.tracking.counts import Facts, Figures
 
 COLUMNS = [("序号", 7), ("问题类别", 14), ("存在问题", 36), ("整改措施", 40), ("责任领导", 10), ("责任单位", 14),
            ("责任人", 15), ("整改时限", 16), ("整改进展", 30), ("整改状态", 9), ("完成时间", 12), ("佐证材料", 20),
@@ -53,28 +55,6 @@ def clean(text) -> str:
 
 
 @dataclass
-class Tally:
-    problems: set = field(default_factory=set)
-    measures: int = 0
-    done: int = 0
-    in_progress: int = 0
-    overdue: int = 0
-    extended: int = 0
-
-    def add(self, row: LedgerRow) -> None:
-        self.problems.add(row.problem_id)
-        self.measures += 1
-        self.done += row.warning is Warning.GREY
-        self.in_progress += row.status in ("整改中", "待审核")
-        self.overdue += row.warning is Warning.RED
-        self.extended += row.extended
-
-    @property
-    def rate(self) -> float:
-        return self.done / self.measures if self.measures else 0.0
-
-
-@dataclass
 class LedgerSummary:
     rows: int = 0
     problems: int = 0
@@ -82,12 +62,15 @@ class LedgerSummary:
 
 
 def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title: str, unit: str,
-                 as_of: date) -> LedgerSummary:
-    """Write the ledger workbook to ``out`` (a path or a binary file); return what it holds."""
+                 as_of: date, long_term_closes: bool = True) -> LedgerSummary:
+    """Write the ledger workbook to ``out`` (a path or a binary file); return what it holds.
+
+    ``title`` says what it covers (a batch's title, 全部批次); ``unit`` is the 填报单位;
+    ``long_term_closes`` is RECTIFY_LONG_TERM_CLOSES_PROBLEM, for the summary's problem figures."""
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     fmt = _formats(book)
     sheet = book.add_worksheet("整改台账", worksheet_class=RowSheet)
-    sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, clean(f"{title}整改台账"), fmt["title"])
+    sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, clean(joined(title, "整改台账")), fmt["title"])
     sheet.merge_range(1, 0, 1, len(COLUMNS) - 1, clean(f"填报单位：{unit}　　截至：{format_date(as_of)}"), fmt["subtitle"])
     header = 2
     for col, (name, width) in enumerate(COLUMNS):
@@ -95,7 +78,7 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
         sheet.set_column(col, col, width)
     sheet.write_string(header, ID_COLUMN, ID_HEADER, fmt["header"])
     sheet.set_column(ID_COLUMN, ID_COLUMN, 12, None, {"hidden": True})
-    by_unit, by_batch, overdue = defaultdict(Tally), defaultdict(Tally), []
+    by_unit, by_batch, overall, overdue = defaultdict(Figures), defaultdict(Figures), Figures(), []
     styles = {warning: (fmt["cell"],) * STATUS_COLUMN + (fmt[warning],) + (fmt["cell"],) * (len(COLUMNS) - STATUS_COLUMN - 1)
               for warning in Warning}
     r, summary, aspect = header + 1, LedgerSummary(), None
@@ -116,8 +99,6 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
         for row, values, lines in zip(group, texts, _row_lines(texts)):
             sheet.write_cells(r, (*zip(values, styles[row.warning]), (f"{row.measure_id}:{row.version}", None)),
                               height=LINE_HEIGHT * lines + ROW_PADDING)
-            by_unit[row.unit or "未定"].add(row)
-            by_batch[row.batch].add(row)
             if row.warning is Warning.RED:
                 overdue.append(row)
             r += 1
@@ -125,9 +106,10 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
             for col in PROBLEM_COLUMNS:
                 _declare_merge(sheet, r - len(group), col, r - 1, col)
         summary.measures += len(group)
+        _count_problem(group, by_unit, by_batch, overall, long_term_closes)
     summary.rows = summary.measures
     _finish_main(sheet, header, r)
-    _summary_sheet(book, fmt, by_unit, by_batch, title, as_of)
+    _summary_sheet(book, fmt, by_unit, by_batch, overall, title, unit, as_of)
     _overdue_sheet(book, fmt, overdue, as_of)
     book.close()
     return summary
@@ -176,34 +158,78 @@ def _finish_main(sheet, header, end):
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
 
 
-def _summary_sheet(book, fmt, by_unit, by_batch, title, as_of):
+def _count_problem(group, by_unit, by_batch, overall, long_term_closes):
+    """Count one problem's rows (the Python form of rectify.tracking.counts): in its batch, in
+    the whole, and under each unit leading one of its measures, judged by that unit's part."""
+    facts = [Facts(_STATUS[row.status], row.warning is Warning.RED, row.extended) for row in group]
+    by_batch[group[0].batch].add_problem(facts, long_term_closes)
+    overall.add_problem(facts, long_term_closes)
+    units = defaultdict(list)
+    for row, fact in zip(group, facts):
+        units[row.unit or "未定"].append(fact)
+    for name, unit_facts in units.items():
+        by_unit[name].add_problem(unit_facts, long_term_closes)
+
+
+_STATUS = {status.label: status for status in MeasureStatus}
+# 统计汇总: problems first, then measures; the measure statuses add up to 措施数, the problem
+# statuses to 问题数. (heading, column width, value of a Figures)
+PROBLEM_FIGURES = [("问题数", 7), ("已整改到位", 7), ("正在整改", 7), ("未启动", 7), ("逾期", 6), ("完成率", 8)]
+MEASURE_FIGURES = [("措施数", 7), ("未启动", 7), ("整改中", 7), ("待审核", 7), ("已完成", 7), ("长期坚持", 7), ("逾期", 6),
+                   ("延期", 6), ("完成率", 8)]
+NAME_WIDTH = 26
+SUMMARY_COLUMNS = 1 + len(PROBLEM_FIGURES) + len(MEASURE_FIGURES)
+
+
+def _figures_row(f: Figures) -> list:
+    return [f.problems, f.closed, f.in_progress, f.not_started, f.problems_overdue, _ratio(f.closed, f.problems),
+            f.measures, *(f.by_status[s] for s in MeasureStatus), f.overdue, f.extended, _ratio(f.finished, f.measures)]
+
+
+def _ratio(part, whole) -> float:
+    return part / whole if whole else 0.0
+
+
+def _summary_sheet(book, fmt, by_unit, by_batch, overall, title, unit, as_of):
+    """统计汇总, one A4 page wide: by unit and by batch, each with its total."""
     sheet = book.add_worksheet(SUMMARY_SHEET)
-    headers = ["", "问题数", "措施数", "已完成", "整改中", "逾期", "延期", "完成率"]
-    sheet.merge_range(0, 0, 0, len(headers) - 1, clean(f"{title}整改情况统计（截至{format_date(as_of)}）"), fmt["title"])
-    r = 2
+    last = SUMMARY_COLUMNS - 1
+    sheet.merge_range(0, 0, 0, last, clean(f"{joined(title, '整改情况统计')}（截至{format_date(as_of)}）"), fmt["title"])
+    sheet.set_row(0, 30)
+    sheet.merge_range(1, 0, 1, last, clean(f"填报单位：{unit}"), fmt["subtitle"])
+    sheet.set_column(0, 0, NAME_WIDTH)
+    for col, (_, width) in enumerate(PROBLEM_FIGURES + MEASURE_FIGURES, start=1):
+        sheet.set_column(col, col, width)
+    r = 3
     for label, tallies in (("责任单位", by_unit), ("整改批次", by_batch)):
-        sheet.write_row(r, 0, [label, *headers[1:]], fmt["header"])
-        r += 1
-        total = Tally()
-        for name in sorted(tallies):
-            t = tallies[name]
-            _tally_row(sheet, fmt, r, name, t)
-            total.problems |= t.problems
-            for key in ("measures", "done", "in_progress", "overdue", "extended"):
-                setattr(total, key, getattr(total, key) + getattr(t, key))
-            r += 1
-        _tally_row(sheet, fmt, r, "合计", total, bold=True)
+        sheet.merge_range(r, 0, r + 1, 0, label, fmt["header"])
+        sheet.merge_range(r, 1, r, len(PROBLEM_FIGURES), "问题（个）", fmt["header"])
+        sheet.merge_range(r, len(PROBLEM_FIGURES) + 1, r, last, "整改措施（条）", fmt["header"])
+        sheet.write_row(r + 1, 1, [name for name, _ in PROBLEM_FIGURES + MEASURE_FIGURES], fmt["header"])
+        sheet.set_row(r + 1, 30)
         r += 2
-    sheet.set_column(0, 0, 30)
-    sheet.set_column(1, len(headers) - 1, 10)
+        for name in sorted(tallies):
+            _figures_line(sheet, fmt, r, name, tallies[name])
+            r += 1
+        _figures_line(sheet, fmt, r, "合计", overall, bold=True)
+        r += 2
+    sheet.merge_range(r, 0, r, last, "注：问题由多个单位承担措施的，在各单位按其承担的措施分别计数，合计按问题计；"
+                      "完成率：问题按已整改到位计，措施按已完成和长期坚持计。", fmt["note"])
+    sheet.set_row(r, 30)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(3, 4)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _tally_row(sheet, fmt, r, name, t, bold=False):
-    style = fmt["bold"] if bold else fmt["cell"]
+def _figures_line(sheet, fmt, r, name, f: Figures, bold=False):
+    style, percent = (fmt["bold"], fmt["bold_percent"]) if bold else (fmt["cell"], fmt["percent"])
     sheet.write_string(r, 0, clean(name), style)
-    for col, value in enumerate([len(t.problems), t.measures, t.done, t.in_progress, t.overdue, t.extended], start=1):
-        sheet.write_number(r, col, value, style)
-    sheet.write_number(r, 7, t.rate, fmt["percent"])
+    for col, value in enumerate(_figures_row(f), start=1):
+        sheet.write_number(r, col, value, percent if col in (len(PROBLEM_FIGURES), SUMMARY_COLUMNS - 1) else style)
+    sheet.set_row(r, LINE_HEIGHT * _lines(clean(name), NAME_WIDTH) + ROW_PADDING)  # a long batch name wraps
 
 
 def _overdue_sheet(book, fmt, overdue, as_of):
@@ -238,6 +264,8 @@ def _formats(book):
         "cell": book.add_format(base),
         "bold": book.add_format({**base, "bold": True}),
         "percent": book.add_format({**base, "num_format": "0.0%"}),
+        "bold_percent": book.add_format({**base, "bold": True, "num_format": "0.0%"}),
+        "note": book.add_format({"font_name": "宋体", "font_size": 9, "text_wrap": True, "valign": "top"}),
     }
     for colour, fill in WARNING_FILLS.items():
         fmt[colour] = book.add_format({**base, "bg_color": fill, "align": "center"})

@@ -25,6 +25,7 @@ __all__ = ["export_ledger", "ledger_title", "LedgerSummary"]
 
 
 def ledger_title(filters: MeasureFilters) -> str:
+    """What the ledger covers: its batch, or 全部批次 (the builder joins 整改台账 to it)."""
     if filters.batch is not None:
         batch = db.session.get(Batch, filters.batch)
         if batch is not None:
@@ -33,13 +34,18 @@ def ledger_title(filters: MeasureFilters) -> str:
 
 
 def unit_line(filters: MeasureFilters, user: Optional[User]) -> str:
+    """The 填报单位: the unit filtered on, a unit's own people's unit, else the office
+    (RECTIFY_ORG_NAME), else a blank to fill in by hand."""
     if filters.unit is not None:
         unit = db.session.get(Department, filters.unit)
         if unit is not None:
             return unit.name
     if user is not None and user.department is not None and user.role.value in ("owner", "leader"):
         return user.department.name
-    return "全部单位"
+    return current_app.config["RECTIFY_ORG_NAME"].strip() or BLANK_UNIT
+
+
+BLANK_UNIT = "　" * 12  # 填报单位：____ written in by hand (or stamped)
 
 
 def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_of: Optional[date] = None,
@@ -58,7 +64,7 @@ def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_o
     create_private_file(partial)  # XlsxWriter then writes into it, keeping its mode
     with _fewer_full_collections():
         summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user),
-                               as_of=as_of)
+                               as_of=as_of, long_term_closes=current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"])
     partial.replace(out)  # a listed file is always complete
     return summary
 

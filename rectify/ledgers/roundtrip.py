@@ -18,7 +18,7 @@ from rectify.imports.headers import normalize_header
 from rectify.imports.reader import Limits, check_file, read_sheets
 from rectify.imports.report import Finding, ImportRefused
 from rectify.ledgers.builder import ID_HEADER
-from rectify.ledgers.rows import latest_progress
+from rectify.ledgers.rows import progress_texts
 from rectify.models import Measure, User
 from rectify.tracking import workflow
 from rectify.tracking.permissions import can_view_measure
@@ -75,7 +75,7 @@ def read_changes(data: bytes, filename: str, user: User, limits: Limits) -> Roun
         sa.select(Measure).where(Measure.id.in_([e[1] for e in entries] or [0]))
         .options(selectinload(Measure.owners), selectinload(Measure.leaders), selectinload(Measure.cooperating_units))
     )}
-    latest = latest_progress(list(measures) or [0])
+    latest = progress_texts(list(measures) or [0])
     for row, measure_id, version, progress, status, completed in entries:
         measure = measures.get(measure_id)
         if measure is None or measure.deleted_at is not None or not can_view_measure(user, measure):

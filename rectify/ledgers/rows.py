@@ -13,6 +13,7 @@ from rectify.models import (
     Department,
     Evidence,
     Measure,
+    MeasureStatus,
     Person,
     Problem,
     ProgressUpdate,
@@ -75,10 +76,10 @@ def ledger_rows(select, today: date, due_soon_days: int) -> Iterator[LedgerRow]:
         ids = {"ids": [m.id for m in chunk]}
         owners, leaders = _grouped(connection, OWNERS, ids), _grouped(connection, LEADERS, ids)
         files = _grouped(connection, FILES, ids)
-        progress = dict(connection.execute(LATEST_PROGRESS, ids).all())
+        notes = _notes(connection.execute(LATEST_NOTES, ids))
         for m in chunk:
-            yield _row(m, owners.get(m.id, ()), leaders.get(m.id, ()), progress.get(m.id, ""), files.get(m.id, ()),
-                       today, due_soon_days)
+            yield _row(m, owners.get(m.id, ()), leaders.get(m.id, ()), progress_cell(m.status, notes.get(m.id, {})),
+                       files.get(m.id, ()), today, due_soon_days)
 
 
 MEASURE_FIELDS = (Measure.id, Measure.version, Measure.problem_id, Measure.text, Measure.goal, Measure.note,
@@ -100,14 +101,37 @@ FILES = (sa.select(Evidence.measure_id, Evidence.filename)
          .where(Evidence.measure_id.in_(CHUNK_IDS), Evidence.deleted_at.is_(None)).order_by(Evidence.id))
 
 
-def _latest_progress(ids):
+def _latest_notes(ids):
+    """Each measure's latest progress report and latest completion note (申请销号), by kind."""
     latest = (sa.select(sa.func.max(ProgressUpdate.id))
-              .where(ProgressUpdate.measure_id.in_(ids), ProgressUpdate.kind == UpdateKind.PROGRESS)
-              .group_by(ProgressUpdate.measure_id))
-    return sa.select(ProgressUpdate.measure_id, ProgressUpdate.text).where(ProgressUpdate.id.in_(latest))
+              .where(ProgressUpdate.measure_id.in_(ids), ProgressUpdate.kind.in_(NOTE_KINDS))
+              .group_by(ProgressUpdate.measure_id, ProgressUpdate.kind))
+    return sa.select(ProgressUpdate.measure_id, ProgressUpdate.kind, ProgressUpdate.text).where(ProgressUpdate.id.in_(latest))
 
 
-LATEST_PROGRESS = _latest_progress(CHUNK_IDS)
+NOTE_KINDS = (UpdateKind.PROGRESS, UpdateKind.SUBMITTED)
+LATEST_NOTES = _latest_notes(CHUNK_IDS)
+# A measure submitted or signed off is described by its completion note first: what was done,
+# not the first steps. Its last progress report follows.
+COMPLETION_WORDS = {MeasureStatus.PENDING_REVIEW: ("已申请销号", "此前进展"), MeasureStatus.DONE: ("已完成", "此前进展"),
+                    MeasureStatus.LONG_TERM: ("阶段性完成", "最近进展")}
+
+
+def _notes(result) -> dict[int, dict]:
+    notes = defaultdict(dict)
+    for measure_id, kind, text in result:
+        notes[measure_id][kind] = text
+    return notes
+
+
+def progress_cell(status: MeasureStatus, notes: dict) -> str:
+    """整改进展 as the ledger shows it: the latest progress report; for a measure submitted or
+    finished, its completion note and then the last progress report."""
+    progress, completion = notes.get(UpdateKind.PROGRESS, ""), notes.get(UpdateKind.SUBMITTED)
+    if status not in COMPLETION_WORDS or not completion:
+        return progress
+    done, before = COMPLETION_WORDS[status]
+    return f"{done}：{completion}" + (f"\n{before}：{progress}" if progress else "")
 
 
 def _grouped(connection, statement, ids) -> dict[int, list[str]]:
@@ -117,9 +141,12 @@ def _grouped(connection, statement, ids) -> dict[int, list[str]]:
     return grouped
 
 
-def latest_progress(ids, connection=None) -> dict[int, str]:
-    """Measure id → the text of its latest progress update."""
-    return dict((connection or db.session).execute(_latest_progress(ids)).all())
+def progress_texts(ids, connection=None) -> dict[int, str]:
+    """Measure id → its 整改进展 cell as the ledger shows it (what an edited ledger is compared with)."""
+    session = connection or db.session
+    notes = _notes(session.execute(_latest_notes(ids)))
+    statuses = session.execute(sa.select(Measure.id, Measure.status).where(Measure.id.in_(ids)))
+    return {measure_id: progress_cell(status, notes.get(measure_id, {})) for measure_id, status in statuses}
 
 
 def _row(m, owners, leaders, progress: str, files, today: date, due_soon_days: int) -> LedgerRow:

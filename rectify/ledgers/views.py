@@ -25,6 +25,7 @@ from rectify.core import uploads
 from rectify.core.extensions import db
 from rectify.core.forms import Form
 from rectify.core.timeutil import local_today
+from rectify.core.titles import joined
 from rectify.imports.reader import Limits
 from rectify.ledgers import background
 from rectify.ledgers.export import export_ledger, ledger_title
@@ -53,12 +54,14 @@ def index():
             stat = path.stat()
             files.append({"name": path.name, "size": stat.st_size, "made": datetime.fromtimestamp(stat.st_mtime)})
     from rectify.ledgers.scheduled import listing
-    from rectify.tracking.permissions import can_supervise
+    from rectify.reports import bulletin
+    from rectify.tracking.permissions import can_read_bulletins, can_supervise
 
     scheduled = listing() if can_supervise(current_user) else []
+    bulletins = bulletin.listing() if can_read_bulletins(current_user) else None
     jobs = db.session.scalars(sa.select(LedgerExport).where(LedgerExport.user_id == current_user.id)
                               .order_by(LedgerExport.id.desc()).limit(5)).all()
-    return render_template("ledgers/index.html", files=files, scheduled=scheduled,
+    return render_template("ledgers/index.html", files=files, scheduled=scheduled, bulletins=bulletins,
                            jobs=[(job, background.describe(job)) for job in jobs])
 
 
@@ -76,7 +79,7 @@ def scheduled(name):
 
 
 def _file_name(filters: MeasureFilters) -> str:
-    name = f"{ledger_title(filters)}整改台账-{datetime.now(current_app.config['TIMEZONE']):%Y%m%d-%H%M%S}.xlsx"
+    name = f"{joined(ledger_title(filters), '整改台账')}-{datetime.now(current_app.config['TIMEZONE']):%Y%m%d-%H%M%S}.xlsx"
     return re.sub(r"[^\w\-（）()\u4e00-\u9fff.]", "", name)
 
 

@@ -16,6 +16,8 @@ from rectify.models import Delivery
 from rectify.reminders import robots, webhooks
 
 BACKOFF_MINUTES = (5, 15, 60, 240, 720)
+ATTACHMENT_TYPES = {".xlsx": "vnd.openxmlformats-officedocument.spreadsheetml.sheet",  # scheduled ledgers
+                    ".docx": "vnd.openxmlformats-officedocument.wordprocessingml.document"}  # bulletins
 
 
 def send_outbox(now: datetime) -> tuple[int, int]:
@@ -149,7 +151,7 @@ def _email(delivery: Delivery, config) -> EmailMessage:
     if delivery.attachment:
         path = Path(current_app.instance_path) / delivery.attachment
         message.add_attachment(path.read_bytes(), maintype="application",
-                               subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=path.name)
+                               subtype=ATTACHMENT_TYPES.get(path.suffix, "octet-stream"), filename=path.name)
     return message
 
 

@@ -43,6 +43,12 @@ def job_monthly_ledger(now: datetime) -> dict:
     return make_scheduled_ledger("monthly", local_date(now), now)
 
 
+def job_weekly_bulletin(now: datetime) -> dict:
+    from rectify.reports.bulletin import make_weekly_bulletin
+
+    return make_weekly_bulletin(local_date(now), now)
+
+
 def job_cleanup(now: datetime) -> dict:
     """Files nothing refers to any more: evidence of a transaction that rolled back, leftovers."""
     from rectify.models import Evidence
@@ -64,6 +70,7 @@ JOBS: dict[str, tuple[str, Callable]] = {
     "outbox": ("发送待发消息", job_outbox),
     "weekly_ledger": ("每周台账（周一 08:00）", job_weekly_ledger),
     "monthly_ledger": ("每月台账（1日 08:00）", job_monthly_ledger),
+    "weekly_bulletin": ("每周整改进展通报（周一 08:00）", job_weekly_bulletin),
     "backup": ("每日备份", job_backup),
     "cleanup": ("清理无用文件（每日 03:15）", job_cleanup),
 }
@@ -105,6 +112,7 @@ def triggers(config) -> dict:
         "outbox": IntervalTrigger(minutes=1),
         "weekly_ledger": CronTrigger(day_of_week="mon", hour=8, timezone=zone),
         "monthly_ledger": CronTrigger(day=1, hour=8, timezone=zone),
+        "weekly_bulletin": CronTrigger(day_of_week="mon", hour=8, timezone=zone),
         "cleanup": CronTrigger(hour=3, minute=15, timezone=zone),
     }
     if config["RECTIFY_BACKUP_AT"] != "off":

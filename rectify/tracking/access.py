@@ -3,12 +3,14 @@
 Every route that takes an id goes through one of these; the rules themselves are in
 permissions.py.
 """
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
 from rectify.core.extensions import db
-from rectify.models import Evidence, ExtensionRequest, Measure, Problem
+from rectify.models import Batch, Evidence, ExtensionRequest, Measure, Problem
 from rectify.tracking.permissions import (
+    batch_scope,
     can_comment,
     can_supervise,
     can_view_measure,
@@ -45,6 +47,14 @@ def get_measure(measure_id: int, need: str = "view") -> Measure:
     if not NEEDS[need](current_user, measure):
         abort(403)
     return measure
+
+
+def get_batch(batch_id: int) -> Batch:
+    """A batch is visible to whoever may see one of its live measures (everyone who sees everything)."""
+    batch = db.session.scalar(sa.select(Batch).where(Batch.id == batch_id, batch_scope(current_user)))
+    if batch is None:
+        abort(404, description="未找到该批次。")
+    return batch
 
 
 def get_problem(problem_id: int, need: str = "view", options=()) -> Problem:

@@ -8,42 +8,40 @@ from rectify.accounts.forms import department_choices
 from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_today
-from rectify.models import Batch, Measure, Problem, SourceKind
-from rectify.tracking.access import require
+from rectify.models import Batch, Department, Measure, Problem, SourceKind
+from rectify.tracking.access import get_batch, require
+from rectify.tracking.counts import Figures, batch_figures, figures_for
 from rectify.tracking.forms import BatchForm, ProblemForm
-from rectify.tracking.permissions import batch_scope, can_supervise, measure_scope
-from rectify.tracking.status import finished_clause, live_clause, overdue_clause
+from rectify.tracking.permissions import batch_scope, can_supervise, measure_scope, sees_everything
+from rectify.tracking.status import live_clause
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 BATCH_FIELDS = ["kind", "title", "issuer", "doc_number", "feedback_on", "period_end_on"]
-
-
-def batch_progress(user, today):
-    """Per batch: measures, done, overdue, extended and completion rate, in one query."""
-    done = sa.func.sum(sa.case((finished_clause(), 1), else_=0))
-    overdue = sa.func.sum(sa.case((overdue_clause(today), 1), else_=0))
-    extended = sa.func.sum(sa.case((Measure.original_due_on.is_not(None), 1), else_=0))
-    rows = db.session.execute(
-        sa.select(Problem.batch_id, sa.func.count(Measure.id), done, overdue, extended,
-                  sa.func.count(sa.distinct(Problem.id)))
-        .join(Measure.problem)
-        .where(measure_scope(user), live_clause())
-        .group_by(Problem.batch_id)
-    ).all()
-    return {
-        batch_id: dict(measures=total, done=d or 0, overdue=o or 0, extended=e or 0, problems=p,
-                       rate=round(100 * (d or 0) / total, 1) if total else 0.0)
-        for batch_id, total, d, o, e, p in rows
-    }
 
 
 @bp.route("/")
 def index():
     batches = db.session.scalars(sa.select(Batch).where(batch_scope(current_user))
                                  .order_by(Batch.created_at.desc(), Batch.id.desc())).all()
-    progress = batch_progress(current_user, local_today())
-    return render_template("batches/index.html", batches=batches, progress=progress,
+    return render_template("batches/index.html", batches=batches, progress=batch_figures(current_user, local_today()),
                            supervisor=can_supervise(current_user))
+
+
+@bp.route("/<int:batch_id>")
+def batch(batch_id):
+    """One batch: its figures by problem and by measure, by unit, and the documents made from it."""
+    batch = get_batch(batch_id)
+    today = local_today()
+    figures = batch_figures(current_user, today).get(batch.id, Figures())
+    in_batch = [live_clause(), measure_scope(current_user),
+                Measure.problem_id.in_(sa.select(Problem.id).where(Problem.batch_id == batch.id))]
+    by_unit = figures_for(in_batch, "unit", today, current_user, "batch", batch.id)
+    names = dict(db.session.execute(sa.select(Department.id, Department.name)
+                                    .where(Department.id.in_([u for u in by_unit if u] or [0]))).all())
+    units = sorted(((names.get(unit_id, "未定"), f) for unit_id, f in by_unit.items()),
+                   key=lambda item: (-item[1].overdue, -(item[1].measures - item[1].finished), item[0]))
+    return render_template("batches/batch.html", batch=batch, figures=figures, units=units,
+                           supervisor=can_supervise(current_user), reports=sees_everything(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

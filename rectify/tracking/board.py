@@ -16,6 +16,7 @@ from rectify.core.timeutil import local_today
 from rectify.models import Batch, Department, Measure, MeasureStatus, Problem, SourceKind, Warning
 from rectify.tracking import workflow
 from rectify.tracking.access import require
+from rectify.tracking.counts import Figures, figures_for
 from rectify.tracking.filters import MeasureFilters, by_deadline
 from rectify.tracking.permissions import batch_scope, can_supervise, unit_scope
 from rectify.tracking.revision import cached
@@ -105,8 +106,10 @@ def board():
     wanted = [i for ids in column_ids.values() for i in ids]
     cards = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(wanted)).options(*CARD_LOAD))}
     columns = [(status, [cards[i] for i in ids], counts.get(status, 0)) for status, ids in column_ids.items()]
+    figures = figures_for(filters.conditions(current_user, today, soon), None, today, current_user, filters, soon)
     return render_template("board/board.html", columns=columns, filters=filters, today=today,
-                           due_soon_days=soon, column_limit=COLUMN_LIMIT, **choices)
+                           due_soon_days=soon, column_limit=COLUMN_LIMIT, figures=figures.get(None, Figures()),
+                           **choices)
 
 
 @bp.route("/list")

@@ -19,6 +19,7 @@ from rectify.models import (
     Role,
     Warning,
 )
+from rectify.tracking.counts import batch_figures, sum_figures
 from rectify.tracking.filters import by_deadline
 from rectify.tracking.permissions import can_supervise, measure_scope, work_scope
 from rectify.tracking.revision import cached
@@ -140,7 +141,7 @@ def index():
             .options(joinedload(ExtensionRequest.measure), joinedload(ExtensionRequest.requested_by))
             .order_by(ExtensionRequest.requested_at).limit(WORKLIST_ROWS)
         ).all()
-    progress = _summaries(tallies, 0)
+    progress = batch_figures(current_user, today)
     batches = db.session.scalars(sa.select(Batch).where(Batch.id.in_(list(progress) or [0])).order_by(Batch.id)).all()
     unit_names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     units = sorted(({"unit": unit_names.get(unit_id, "未定"), **entry}
@@ -157,6 +158,7 @@ def index():
         supervisor=supervisor,
         batches=batches,
         progress=progress,
+        figures=sum_figures(progress.values()),
         units=units,
         today=today,
         due_soon_days=soon,

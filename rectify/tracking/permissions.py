@@ -31,6 +31,16 @@ def sees_everything(user: User) -> bool:
     return user.role in SEEING_EVERYTHING
 
 
+def can_report(user: User) -> bool:
+    """Draft the 整改情况报告 of a batch: it speaks for the whole office, so it needs the whole picture."""
+    return sees_everything(user)
+
+
+def can_read_bulletins(user: User) -> bool:
+    """Read the 整改进展通报 (every unit ranked): those who see everything, and the leaders it is sent to."""
+    return sees_everything(user) or user.role is Role.LEADER
+
+
 def _is_named(user: User, people) -> bool:
     return any(person.user_id == user.id for person in people)
 

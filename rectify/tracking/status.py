@@ -14,6 +14,9 @@ tests/test_status.py checks each pair agrees on both databases. The rules:
 - Returned: 退回 and not yet submitted again (the owner's rework).
 - Warning colours: red overdue, yellow due soon, grey finished, green otherwise (no dated
   deadline included).
+- Problem status, from its live measures: 已销号 (reported as 已整改到位) when every one is
+  已完成 (or 长期坚持 per RECTIFY_LONG_TERM_CLOSES_PROBLEM); 未启动 while none has started;
+  整改中 (正在整改) otherwise. Its SQL form works on per-problem counts (see counts.py).
 """
 import re
 from datetime import date
@@ -153,12 +156,34 @@ def deadline_words(measure: Measure, today: date) -> str:
     return f"逾期{-left}天"
 
 
-def problem_status(measures: Iterable[Measure], long_term_closes: bool) -> ProblemStatus:
-    """已销号 when every measure is done (长期坚持 counts when the setting says so)."""
-    statuses = [m.status for m in measures if m.deleted_at is None]
-    closing = {MeasureStatus.DONE, MeasureStatus.LONG_TERM} if long_term_closes else {MeasureStatus.DONE}
+def closing_statuses(long_term_closes: bool) -> tuple[MeasureStatus, ...]:
+    """The measure statuses that close a problem: 已完成, and 长期坚持 when the setting says so."""
+    return FINISHED if long_term_closes else (MeasureStatus.DONE,)
+
+
+def problem_status_of(statuses: Iterable[MeasureStatus], long_term_closes: bool) -> ProblemStatus:
+    """A problem's status from its live measures' statuses: 已销号 (已整改到位) when there are
+    some and every one closes it; 未启动 while none has started (no measure yet included);
+    整改中 (正在整改) otherwise."""
+    statuses = list(statuses)
+    closing = closing_statuses(long_term_closes)
     if statuses and all(status in closing for status in statuses):
         return ProblemStatus.CLOSED
     if all(status is MeasureStatus.NOT_STARTED for status in statuses):
         return ProblemStatus.NOT_STARTED
     return ProblemStatus.IN_PROGRESS
+
+
+def problem_status(measures: Iterable[Measure], long_term_closes: bool) -> ProblemStatus:
+    """已销号 when every live measure is done (长期坚持 counts when the setting says so)."""
+    return problem_status_of((m.status for m in measures if m.deleted_at is None), long_term_closes)
+
+
+def problem_status_clause(live, closing, not_started):
+    """The SQL form of ``problem_status_of`` over a problem's measure counts (how many live,
+    how many closing it, how many not started): a CASE giving the ProblemStatus code."""
+    return sa.case(
+        (sa.and_(live > 0, closing == live), ProblemStatus.CLOSED.value),
+        (not_started == live, ProblemStatus.NOT_STARTED.value),
+        else_=ProblemStatus.IN_PROGRESS.value,
+    )

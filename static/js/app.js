@@ -23,3 +23,10 @@ document.addEventListener("change", function (event) {
 document.querySelectorAll(".progress-bar[data-percent]").forEach(function (bar) {
   bar.style.width = bar.dataset.percent + "%";
 });
+
+// A button marked data-print prints the page (the print stylesheet keeps only its content).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
