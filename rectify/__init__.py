@@ -4,11 +4,23 @@ from pathlib import Path
 
 from flask import Flask
 
-from rectify import accounts, api, backup, demo, imports, ledgers, reminders, reports, scheduler, tracking
+from rectify import (
+    accounts,
+    api,
+    backup,
+    demo,
+    imports,
+    ledgers,
+    plans,
+    reminders,
+    reports,
+    scheduler,
+    tracking,
+)
 from rectify.core import config, errors, extensions, logs, security, templating
 
 # Each feature registers its blueprints, commands and template globals; the order is the menu's.
-FEATURES = (accounts, tracking, imports, ledgers, reports, reminders, scheduler, backup, demo, api)
+FEATURES = (accounts, tracking, plans, imports, ledgers, reports, reminders, scheduler, backup, demo, api)
 
 
 def create_app(test_config=None):

@@ -6,6 +6,7 @@ them all, so that relationships resolve and the migrations see every table.
 from rectify.accounts.models import ApiToken, AuditLog, Department, LoginSession, Person, Role, User
 from rectify.imports.models import ImportRecord
 from rectify.ledgers.models import ExportState, LedgerExport
+from rectify.plans.models import Plan
 from rectify.reminders.models import (
     Delivery,
     Event,
@@ -38,6 +39,6 @@ from rectify.tracking.models import (
 __all__ = [
     "ApiToken", "AuditLog", "Event", "EventRecipient", "NoticePreference", "Webhook", "Batch", "DataRevision", "Delivery", "Department", "Evidence", "ExportState",
     "ExtensionRequest", "ExtensionStatus", "ImportRecord", "JobRun", "LedgerExport", "LoginSession", "Measure",
-    "MeasureStatus", "Notice", "Notification", "Person", "Problem", "ProblemStatus", "ProgressUpdate", "Role",
+    "MeasureStatus", "Notice", "Plan", "Notification", "Person", "Problem", "ProblemStatus", "ProgressUpdate", "Role",
     "SchedulerLock", "Setting", "SourceKind", "UpdateKind", "User", "Warning",
 ]

@@ -119,6 +119,12 @@ ROUTES = {
     "api.measure_history": ("GET", "/api/v1/measures/{measure}/history", TOKEN_ONLY),
     "api.download_evidence": ("GET", "/api/v1/evidence/{evidence}", TOKEN_ONLY),
     "api.problem_audit": ("GET", "/api/v1/problems/{problem}/audit", TOKEN_ONLY),
+    "api.submit_plan": ("POST", "/api/v1/problems/{problem}/plan", TOKEN_ONLY),
+    "api.approve_plan": ("POST", "/api/v1/problems/{problem}/plan/approve", TOKEN_ONLY),
+    "api.return_plan": ("POST", "/api/v1/problems/{problem}/plan/return", TOKEN_ONLY),
+    "plans.save": ("POST", "/problems/{problem}/plan", SUPERVISORS),
+    "plans.approve": ("POST", "/problems/{problem}/plan/approve", SUPERVISORS),
+    "plans.return_plan": ("POST", "/problems/{problem}/plan/return", SUPERVISORS),
     "admin.users": ("GET", "/admin/users", ADMIN),
     "admin.new_user": ("GET", "/admin/users/new", ADMIN),
     "admin.edit_user": ("GET", "/admin/users/{user}/edit", ADMIN),
@@ -184,7 +190,7 @@ def test_route_access(client, session, make_user, login, world, endpoint, role):
     if allowed is TOKEN_ONLY:
         assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
     elif role in allowed:
-        assert response.status_code in (200, 302, 400, 404), response.status_code
+        assert response.status_code in (200, 302, 400, 404, 409), response.status_code
         assert not (response.location or "").startswith("/login") or endpoint == "auth.logout"
     elif role == ANONYMOUS:
         assert response.status_code == 302 and response.location.startswith("/login")

@@ -71,6 +71,10 @@ def _measure_id():
     return [{"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
+def _problem_id():
+    return [{"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
 def _nullable(schema):
     """An optional field may be sent as null: it means the same as leaving it out."""
     kind = schema["type"]
@@ -165,6 +169,21 @@ PATHS = {
         {"name": "evidence_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "文件", "content": {"application/octet-stream": {
             "schema": {"type": "string", "format": "binary"}}}}, **{c: v for c, v in _responses({}).items() if c != "200"}}}},
+    "/problems/{problem_id}/plan": {"post": {"summary": "提交或保存整改方案（责任单位；submit 为 false 时保存草稿）",
+        "parameters": _problem_id(), "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["measures"], "properties": {
+                "measures": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+                    "type": "object", "additionalProperties": False, "required": ["text"], "properties": {
+                        "text": TEXT, "deadline": {"type": "string", "maxLength": 100}, "people": {"type": "string"},
+                        "unit": {"type": "string"}, "cooperating": {"type": "string"}}}},
+                "submit": {"type": "boolean"}}}}}},
+        "responses": _responses({"type": "object"})}},
+    "/problems/{problem_id}/plan/approve": {"post": {"summary": "整改方案审核通过（督办员）", "parameters": _problem_id(),
+        "responses": _responses({"type": "object"})}},
+    "/problems/{problem_id}/plan/return": {"post": {"summary": "退回整改方案（督办员）", "parameters": _problem_id(),
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["reason"], "properties": {"reason": TEXT}}}}},
+        "responses": _responses({"type": "object"})}},
     "/problems/{problem_id}/audit": {"get": {"summary": "问题的修改记录", "parameters": [
         {"name": "problem_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": _responses({"type": "object", "required": ["items"]})}},

@@ -123,9 +123,75 @@ def problem(problem_id):
     visible = visible_measures(user, found) if found and found.deleted_at is None else []
     if not visible:
         raise ApiError(404, "not_found", "未找到该问题。")
-    today = local_today()
-    return jsonify({"id": found.id, "batch_id": found.batch_id, "number": found.number, "aspect": found.aspect,
-                    "description": found.description, "measures": [measure_json(m, today) for m in visible]})
+    return jsonify(_problem_json(found, visible))
+
+
+def _problem_json(found: Problem, visible: list) -> dict:
+    from rectify.plans import operations as plans
+
+    today, latest = local_today(), plans.latest_plan(found)
+    state = plans.state(found, latest)
+    due = plans.due_on(found)
+    return {"id": found.id, "batch_id": found.batch_id, "number": found.number, "aspect": found.aspect,
+            "description": found.description, "measures": [measure_json(m, today) for m in visible],
+            "plan": {"state": state, "label": plans.STATES.get(state), "due_on": due.isoformat() if due else None,
+                     "actions": sorted(plans.actions(found, g.api_user, latest)),
+                     "proposal": latest.measures if latest is not None and state is not None else None,
+                     "returned_reason": latest.reason if state == "returned" else None}}
+
+
+def _load_problem(problem_id) -> Problem:
+    found = db.session.get(Problem, problem_id)
+    if found is None or found.deleted_at is not None or not visible_measures(g.api_user, found):
+        raise ApiError(404, "not_found", "未找到该问题。")
+    return found
+
+
+@bp.route("/problems/<int:problem_id>/plan", methods=["POST"])
+def submit_plan(problem_id):
+    """The unit's 整改方案: ``{"measures": [{"text", "deadline", "people", "unit", "cooperating"}], "submit"}``
+    (``submit`` false saves a draft)."""
+    from rectify.core.timeutil import utcnow
+    from rectify.plans import operations as plans
+
+    found = _load_problem(problem_id)
+    data = body({"measures": list, "submit": bool})
+    rows = data.get("measures")
+    if not isinstance(rows, list) or not rows or not all(isinstance(row, dict) for row in rows):
+        raise ApiError(400, "invalid_field", "measures 应为措施对象的列表（每项含 text，可含 deadline、people、unit、cooperating）。")
+    fields = {"text", "deadline", "people", "unit", "cooperating"}
+    drafts = []
+    for row in rows:
+        if set(row) - fields or not all(isinstance(value, str) for value in row.values()):
+            raise ApiError(400, "invalid_field", f"措施对象只能含 {'、'.join(sorted(fields))}，且均为文字。")
+        drafts.append(plans.Draft(**{key: value.replace("\x00", "") for key, value in row.items()}))
+    plans.save_plan(found, g.api_user, drafts, data.get("submit", True) is not False, utcnow())
+    db.session.commit()
+    return jsonify(_problem_json(found, visible_measures(g.api_user, found)))
+
+
+@bp.route("/problems/<int:problem_id>/plan/approve", methods=["POST"])
+def approve_plan(problem_id):
+    from rectify.core.timeutil import utcnow
+    from rectify.plans import operations as plans
+
+    found = _load_problem(problem_id)
+    body({})
+    plans.approve_plan(found, g.api_user, utcnow())
+    db.session.commit()
+    return jsonify(_problem_json(found, visible_measures(g.api_user, found)))
+
+
+@bp.route("/problems/<int:problem_id>/plan/return", methods=["POST"])
+def return_plan(problem_id):
+    from rectify.core.timeutil import utcnow
+    from rectify.plans import operations as plans
+
+    found = _load_problem(problem_id)
+    data = body({"reason": str})
+    plans.return_plan(found, g.api_user, data.get("reason", "") or "", utcnow())
+    db.session.commit()
+    return jsonify(_problem_json(found, visible_measures(g.api_user, found)))
 
 
 def _write(measure_id, operation, allowed):

@@ -29,6 +29,9 @@ class Defaults:
     RECTIFY_ORG_NAME = ""
     # Yellow warning when the deadline is this many days away or closer.
     RECTIFY_DUE_SOON_DAYS = 7
+    # A unit has this many days from assignment to submit its 整改方案 for a problem listed without
+    # measures; the plan's deadline is reminded and escalated like a measure's.
+    RECTIFY_PLAN_DUE_DAYS = 15
     # Whether a problem whose measures are all 长期坚持 counts as 已销号 (已整改到位).
     RECTIFY_LONG_TERM_CLOSES_PROBLEM = True
     # Largest request body (uploads included), in megabytes.
@@ -166,6 +169,8 @@ def _derive(app):
     for key in ("RECTIFY_DUE_SOON_DAYS", "RECTIFY_MAX_REQUEST_MB", "RECTIFY_PROXY_COUNT"):
         if config[key] < 0:
             raise ConfigError(f"{key} 不能为负数：{config[key]}")
+    if config["RECTIFY_PLAN_DUE_DAYS"] < 1:
+        raise ConfigError(f"RECTIFY_PLAN_DUE_DAYS 至少为 1（天）：{config['RECTIFY_PLAN_DUE_DAYS']}")
     if config["RECTIFY_OUTBOX_LEASE_MINUTES"] < 1:
         raise ConfigError(f"RECTIFY_OUTBOX_LEASE_MINUTES 至少为 1（分钟）：{config['RECTIFY_OUTBOX_LEASE_MINUTES']}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024

@@ -1,6 +1,6 @@
 """Form pieces shared by several areas."""
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import StringField, SubmitField
 
 
 def _without_nul(value):
@@ -16,6 +16,8 @@ class Form(FlaskForm):
         locales = ["zh"]
 
         def bind_field(self, form, unbound_field, options):
+            if not issubclass(unbound_field.field_class, StringField):  # lists and nested forms take no filters
+                return unbound_field.bind(form=form, **options)
             filters = (*(unbound_field.kwargs.get("filters") or ()), *options.pop("filters", ()), _without_nul)
             return unbound_field.bind(form=form, filters=filters, **options)
 

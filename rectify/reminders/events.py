@@ -15,6 +15,8 @@ Who is told:
 | returned, approved, stage_done | the measure's people and its responsible leaders |
 | extension_requested | every 督办员 |
 | extension_approved, extension_refused, commented, changed | the measure's people |
+| plan_submitted | every 督办员 |
+| plan_approved, plan_returned | the planning unit's 责任人 and 责任领导, and who drafted the plan |
 Nobody is told of what they did themselves.
 """
 import json
@@ -83,12 +85,24 @@ def _supervisors() -> list[User]:
     return db.session.scalars(sa.select(User).where(User.role == Role.SUPERVISOR, User.is_active)).all()
 
 
+def _planners(problem) -> list[User]:
+    from rectify.plans.operations import latest_plan, unit_of
+
+    unit = unit_of(problem)
+    told = db.session.scalars(sa.select(User).where(User.department_id == unit.id, User.role.in_([Role.OWNER, Role.LEADER]),
+                                                    User.is_active)).all() if unit is not None else []
+    plan = latest_plan(problem)
+    return [*told, *([plan.drafted_by] if plan is not None and plan.drafted_by is not None else [])]
+
+
 def _told(happening: Happening) -> list[User]:
     kind, measure = happening.kind, happening.measure
     if kind in ("assigned", "unassigned"):
         return _people(happening.people) or (_unit_owners(measure.lead_unit_id) if kind == "assigned" else [])
-    if kind in ("submitted", "extension_requested"):
+    if kind in ("submitted", "extension_requested", "plan_submitted"):
         return _supervisors()
+    if kind in ("plan_approved", "plan_returned"):
+        return _planners(happening.problem)
     if kind in ("returned", "approved", "stage_done"):
         return _measure_people(measure) + _people(measure.leaders) + _people(happening.problem.leaders)
     return _measure_people(measure)
@@ -177,6 +191,12 @@ def _note(event: Event) -> str:
         return f"{actor}的意见：{details.get('text', '')}"
     if event.kind == "changed":
         return f"{actor}修改了整改时限或内容"
+    if event.kind == "plan_submitted":
+        return f"{actor}提交了{'整改方案调整' if details.get('change') else '整改方案'}（{details.get('measures', 0)} 项措施），待审核"
+    if event.kind == "plan_approved":
+        return f"{actor}审核通过整改方案，{details.get('measures', 0)} 项措施已生效，请责任人签收"
+    if event.kind == "plan_returned":
+        return f"{actor}退回整改方案：{details.get('reason', '')}"
     return KINDS[event.kind]
 
 

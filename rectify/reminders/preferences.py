@@ -15,15 +15,17 @@ CATEGORIES = {
     "extension": "延期申请与审批",
     "comment": "领导意见",
     "change": "整改时限或内容被修改",
+    "plan": "整改方案提交、通过、退回",
 }
 CATEGORY_OF = {
     "assigned": "assign", "unassigned": "assign",
     "submitted": "review", "returned": "review", "approved": "review", "stage_done": "review",
     "extension_requested": "extension", "extension_approved": "extension", "extension_refused": "extension",
     "commented": "comment", "changed": "change",
+    "plan_submitted": "plan", "plan_approved": "plan", "plan_returned": "plan",
 }
 CHOICES = {"now": "立即", "daily": "每日汇总", "none": "不接收"}
-BUILT_IN = {"assign": "now", "review": "now", "extension": "now", "comment": "daily", "change": "daily"}
+BUILT_IN = {"assign": "now", "review": "now", "extension": "now", "comment": "daily", "change": "daily", "plan": "now"}
 SETTING = "notice_email:"
 
 

@@ -10,14 +10,25 @@ measure that crossed the 7-day mark while the system was down gets its 7-day not
 next run — once — and its 3-day notice when that comes.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from rectify.core.extensions import db
-from rectify.models import Measure, MeasureStatus, Person, Problem, ProgressUpdate, Role, UpdateKind, User
+from rectify.core.timeutil import local_date
+from rectify.models import (
+    Measure,
+    MeasureStatus,
+    Person,
+    Plan,
+    Problem,
+    ProgressUpdate,
+    Role,
+    UpdateKind,
+    User,
+)
 from rectify.tracking.status import ACTIVE, is_unacknowledged, live_clause, unacknowledged_clause
 
 S = MeasureStatus
@@ -32,6 +43,7 @@ class Settings:
     supervisors_after: int = 7
     unacknowledged_after: int = 2
     monthly_day: int = 20
+    plan_days: int = 15
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -40,7 +52,7 @@ class Settings:
                             reverse=True))
         return cls(days, max(1, config["RECTIFY_REMIND_OVERDUE_EVERY"]), config["RECTIFY_ESCALATE_LEADER_DAYS"],
                    config["RECTIFY_ESCALATE_SUPERVISORS_DAYS"], config["RECTIFY_REMIND_UNACKNOWLEDGED_DAYS"],
-                   config["RECTIFY_REMIND_MONTHLY_DAY"])
+                   config["RECTIFY_REMIND_MONTHLY_DAY"], config["RECTIFY_PLAN_DUE_DAYS"])
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
             sa.and_(Measure.status.in_(ACTIVE), Measure.due_on <= horizon),
             unacknowledged_clause(),
             Measure.status == S.LONG_TERM,
+            Measure.is_problem_itself,  # its problem's 整改方案 has a deadline of its own
         ))
         .options(*people, joinedload(Measure.problem).joinedload(Problem.leaders).joinedload(Person.user))
     ).unique().all()
@@ -86,6 +99,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
             ProgressUpdate.kind == UpdateKind.PROGRESS,
             ProgressUpdate.created_at >= date(today.year, today.month, 1))
     ))
+    planned_problems = set(db.session.scalars(sa.select(Plan.problem_id).where(Plan.status.in_(["submitted", "approved"]))))
     planned: list[Planned] = []
     for m in measures:
         owners = _owners(m, unit_owners)
@@ -111,6 +125,19 @@ def plan(today: date, settings: Settings) -> list[Planned]:
                 thresholds = [t for t in settings.due_days if t >= left]
                 if thresholds:
                     add(f"due_soon_{min(thresholds)}", m.due_on, LEVELS[0], f"剩余{left}天到期", owners)
+        if m.is_problem_itself and m.problem_id not in planned_problems:
+            plan_due = local_date(m.assigned_at) + timedelta(days=settings.plan_days)
+            left = (plan_due - today).days
+            if left < 0:
+                period = f"{plan_due}:{(-left - 1) // settings.overdue_every}"
+                add("plan_overdue", period, LEVELS[1], f"整改方案已超期{-left}天未提交（应于{plan_due:%Y-%m-%d}前）",
+                    owners + leaders)
+                if -left >= settings.supervisors_after:
+                    add("plan_overdue_supervisor", period, LEVELS[2], f"整改方案已超期{-left}天未提交（督办）", supervisors)
+            else:
+                thresholds = [t for t in settings.due_days if t >= left]
+                if thresholds:
+                    add(f"plan_due_{min(thresholds)}", plan_due, LEVELS[0], f"整改方案应于{left}天内提交", owners)
         if is_unacknowledged(m):
             waited = (today - m.assigned_at.date()).days
             if waited >= settings.unacknowledged_after:

@@ -70,7 +70,7 @@ def _record(today: date, now: datetime, summary: dict) -> None:
     """Write the notices due today that no run has recorded, with their digests and outbox rows."""
     config = current_app.config
     values = effective()
-    planned = plan(today, Settings.from_config(values))
+    planned = plan(today, Settings.from_config({**values, "RECTIFY_PLAN_DUE_DAYS": config["RECTIFY_PLAN_DUE_DAYS"]}))
     known = _known_keys([p.key for p in planned])
     fresh = [p for p in planned if p.key not in known]
     by_user = defaultdict(list)

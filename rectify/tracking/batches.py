@@ -7,7 +7,7 @@ from rectify.accounts import audit
 from rectify.accounts.forms import department_choices
 from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
-from rectify.core.timeutil import local_today
+from rectify.core.timeutil import local_today, utcnow
 from rectify.models import Batch, Department, Measure, Problem, SourceKind
 from rectify.tracking.access import get_batch, require
 from rectify.tracking.counts import Figures, batch_figures, figures_for
@@ -85,6 +85,13 @@ def new_problem(batch_id):
                           leaders=resolve_people(split_names(form.leaders.data)))
         db.session.add(problem)
         audit.record(current_user, "create", problem, {"description": [None, problem.description]})
+        if form.unit_plans.data:
+            from rectify.plans.operations import ask_for_plan
+
+            ask_for_plan(problem, current_user._get_current_object(), utcnow())
+            db.session.commit()
+            flash("问题已新增，已请牵头单位制定整改措施。", "success")
+            return redirect(url_for("tickets.problem", problem_id=problem.id))
         db.session.commit()
         flash("问题已新增，请继续添加整改措施。", "success")
         return redirect(url_for("tickets.new_measure", problem_id=problem.id))

@@ -127,6 +127,22 @@ def _waiting(user, today):
     return returned, refused
 
 
+def _plans(user):
+    """整改方案 waiting: for supervisors those submitted; for owners and leaders the problems whose
+    measures their unit has still to draft (in their scope). One query."""
+    from rectify.plans import operations as plans
+
+    if can_supervise(user):
+        return [(plan.problem, plan) for plan in plans.submitted_plans(WORKLIST_ROWS)]
+    if user.role not in (Role.OWNER, Role.LEADER):
+        return []
+    scope = work_scope(user) if user.role is Role.OWNER else measure_scope(user)
+    waiting = db.session.scalars(sa.select(Measure).where(plans.awaiting_clause(user, scope))
+                                 .options(joinedload(Measure.problem).joinedload(Problem.batch))
+                                 .order_by(Measure.assigned_at, Measure.id).limit(WORKLIST_ROWS)).all()
+    return [(m.problem, None) for m in waiting]
+
+
 @bp.route("/")
 def index():
     today, soon = local_today(), current_app.config["RECTIFY_DUE_SOON_DAYS"]
@@ -154,6 +170,7 @@ def index():
         rate=round(100 * done / total, 1) if total else 0.0,
         todo=_todo(current_user, today, soon),
         waiting=_waiting(current_user, today),
+        plans=_plans(current_user),
         extensions=extensions,
         supervisor=supervisor,
         batches=batches,

@@ -20,6 +20,7 @@ KINDS = {
     "assigned": "分派", "unassigned": "不再负责", "changed": "修改", "submitted": "申请销号", "returned": "退回",
     "approved": "销号", "stage_done": "阶段性完成", "extension_requested": "申请延期", "extension_approved": "同意延期",
     "extension_refused": "不同意延期", "commented": "意见",
+    "plan_submitted": "提交整改方案", "plan_approved": "整改方案通过", "plan_returned": "整改方案退回",
 }
 
 

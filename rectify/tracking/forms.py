@@ -11,7 +11,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from rectify.core.forms import Form
@@ -88,7 +88,12 @@ class ProblemForm(Form):
     description = TextAreaField("存在问题", validators=[DataRequired("请填写问题描述。"), Length(max=10000)])
     lead_unit_id = SelectField("牵头单位", coerce=int)
     leaders = StringField("责任领导（多人用顿号分隔）", validators=[Length(max=500)])
+    unit_plans = BooleanField("由牵头单位制定整改措施（提交整改方案，经督办员审核后生效）")
     submit = SubmitField("保存问题")
+
+    def validate_unit_plans(self, field):
+        if field.data and not self.lead_unit_id.data:
+            raise ValidationError("由牵头单位制定整改措施时，请选择牵头单位。")
 
 
 class BatchForm(Form):

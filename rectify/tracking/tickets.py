@@ -76,7 +76,7 @@ def measure_form(name, measure, blank=False):
     return form
 
 
-def _ticket_page(problem, status=200, error=None, failed=None):
+def ticket_page(problem, status=200, error=None, failed=None):
     """Render the ticket in a fixed number of queries; ``failed`` keeps a refused form's input."""
     measures = visible_measures(current_user, problem, include_deleted=True)
     ids = [m.id for m in measures] or [0]
@@ -126,6 +126,7 @@ def _ticket_page(problem, status=200, error=None, failed=None):
         problem_actions=workflow.problem_actions(problem, user),
         decidable={x.id for items in extensions.values() for x in items if workflow.decidable(x, user)},
         panes_offered=PANES,
+        plan=_plan_section(problem, user),
         updates=updates,
         files=files,
         extensions=extensions,
@@ -139,13 +140,28 @@ def _ticket_page(problem, status=200, error=None, failed=None):
     ), status
 
 
+def _plan_section(problem, user) -> dict:
+    """The 整改方案 of the problem as the page shows it: its state, deadline, the latest proposal,
+    what ``user`` may do, and the forms."""
+    from rectify.plans import operations as plans
+    from rectify.plans.forms import PlanForm, ReturnPlanForm
+
+    latest = plans.latest_plan(problem)
+    state = plans.state(problem, latest)
+    allowed = plans.actions(problem, user, latest)
+    editable = latest.measures if latest is not None and latest.status in ("draft", "returned") else []
+    return {"state": state, "label": plans.STATES.get(state), "due_on": plans.due_on(problem), "latest": latest,
+            "actions": allowed, "form": PlanForm.for_plan(editable) if allowed & {"draft", "propose"} else None,
+            "return_form": ReturnPlanForm(formdata=None), "unit": plans.unit_of(problem)}
+
+
 def load_problem(problem_id, need="view"):
     return get_problem(problem_id, need, options=PROBLEM_LOAD)
 
 
 @bp.route("/problems/<int:problem_id>")
 def problem(problem_id):
-    page = _ticket_page(load_problem(problem_id))
+    page = ticket_page(load_problem(problem_id))
     if reading.mark_ticket_read(current_user._get_current_object(), problem_id, utcnow()):
         db.session.commit()  # the notices about this ticket have been seen
     return page
@@ -159,13 +175,13 @@ def _measure_action(measure_id, name, need, operation, done_message):
     if not form.validate_on_submit():
         db.session.rollback()
         errors = "；".join(e for errs in form.errors.values() for e in errs)
-        return _ticket_page(load_problem(problem_id), 400, error=errors, failed=(measure_id, name, form))
+        return ticket_page(load_problem(problem_id), 400, error=errors, failed=(measure_id, name, form))
     try:
         operation(measure, form)
         db.session.commit()
     except WorkflowError as refused:
         db.session.rollback()
-        return _ticket_page(load_problem(problem_id), refused.status, error=refused.message,
+        return ticket_page(load_problem(problem_id), refused.status, error=refused.message,
                             failed=(measure_id, name, form) if name else None)
     flash(done_message, "success")
     return redirect(url_for("tickets.problem", problem_id=problem_id, _anchor=f"measure-{measure_id}"))
@@ -241,7 +257,7 @@ def _problem_action(problem_id, operation, done_message):
         db.session.commit()
     except WorkflowError as refused:
         db.session.rollback()
-        return _ticket_page(load_problem(problem_id), refused.status, error=refused.message)
+        return ticket_page(load_problem(problem_id), refused.status, error=refused.message)
     flash(done_message, "success")
     return redirect(url_for("tickets.problem", problem_id=problem_id))
 

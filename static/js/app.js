@@ -30,3 +30,23 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// 整改方案: another measure row, a copy of the last one emptied, its field names renumbered.
+document.querySelectorAll("[data-add-plan-row]").forEach((button) => {
+  button.addEventListener("click", () => {
+    const rows = document.getElementById("plan-rows");
+    const last = rows.querySelector(".plan-row:last-of-type");
+    const index = rows.querySelectorAll(".plan-row").length;
+    const copy = last.cloneNode(true);
+    copy.querySelectorAll("input, textarea").forEach((field) => {
+      field.name = field.name.replace(/rows-\d+-/, `rows-${index}-`);
+      field.id = field.id.replace(/rows-\d+-/, `rows-${index}-`);
+      field.value = "";
+    });
+    copy.querySelectorAll("label").forEach((label) => {
+      label.htmlFor = label.htmlFor.replace(/rows-\d+-/, `rows-${index}-`);
+    });
+    copy.querySelector(".plan-row-number").textContent = index + 1;
+    rows.appendChild(copy);
+  });
+});
