@@ -216,10 +216,11 @@ def test_links_use_the_address_browsers_reach_the_server_at(app, client, session
 
     owner = people[0]
     login(owner)
-    client.get("/", base_url="http://127.0.0.1:5000")  # the machine itself: not an address others can use
+    client.get("/", base_url="http://127.0.0.1:5123")  # the machine itself: until another is known
     with app.app_context():
-        assert base_url() == "http://127.0.0.1:5000"
+        assert base_url() == "http://127.0.0.1:5123"
     client.get("/", base_url="http://192.168.10.20:8080")
+    client.get("/", base_url="http://localhost:5123")  # not an address others can use: kept aside
     with app.app_context():
         assert base_url() == "http://192.168.10.20:8080"
     app.config["RECTIFY_BASE_URL"] = "https://zhenggai.example.gov.cn/"
