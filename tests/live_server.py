@@ -150,10 +150,10 @@ class Browserless:
     def _open(self, request):
         try:
             with self.opener.open(request, timeout=10) as response:
-                return response.status, response.headers, response.read().decode()
+                return response.status, response.headers, response.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
             with error:
-                return error.code, error.headers, error.read().decode()
+                return error.code, error.headers, error.read().decode(errors="replace")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -254,3 +254,30 @@ def test_full_collections_are_rarer_only_while_ledgers_are_built():
         with _fewer_full_collections():
             raise RuntimeError("the build failed")
     assert gc.get_threshold() == before
+
+
+def test_two_exports_of_the_same_name_at_once_both_finish(app, session, make_measure, tmp_path):
+    """A double click makes two exports of one name in the same second: each writes a partial
+    file of its own, and a complete ledger stays (it was a 500 when both shared one .part)."""
+    import threading
+
+    from rectify.ledgers.export import export_ledger
+    from rectify.tracking.filters import MeasureFilters
+
+    make_measure(text="措施一")
+    out, failures = tmp_path / "台账.xlsx", []
+
+    def export():
+        with app.app_context():
+            try:
+                export_ledger(MeasureFilters(), None, out)
+            except Exception as error:  # noqa: BLE001 - what the test looks for
+                failures.append(error)
+
+    threads = [threading.Thread(target=export) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == [] and out.read_bytes()[:2] == b"PK"
+    assert [p.name for p in tmp_path.iterdir()] == ["台账.xlsx"]  # no partial left behind

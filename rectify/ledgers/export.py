@@ -5,6 +5,8 @@ rows and hands them to the pure builder. The web page, the command line and the 
 call it.
 """
 import gc
+import os
+import tempfile
 import threading
 from contextlib import contextmanager
 from datetime import date
@@ -14,7 +16,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from flask import current_app
 
 from rectify.core.extensions import db
-from rectify.core.files import create_private_file, private_folder
+from rectify.core.files import private_folder
 from rectify.core.timeutil import local_today
 from rectify.ledgers.builder import LedgerSummary, build_ledger
 from rectify.ledgers.rows import CHUNK, LedgerRow, ledger_rows
@@ -59,13 +61,18 @@ def export_ledger(filters: MeasureFilters, user: Optional[User], out: Path, as_o
     if progress is not None:
         rows = _counted(rows, progress)
     private_folder(out.parent)
-    partial = out.with_name(out.name + ".part")
-    partial.unlink(missing_ok=True)  # left by a stopped process, perhaps with another mode
-    create_private_file(partial)  # XlsxWriter then writes into it, keeping its mode
-    with _fewer_full_collections():
-        summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user),
-                               as_of=as_of, long_term_closes=current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"])
-    partial.replace(out)  # a listed file is always complete
+    # A partial file of its own (mkstemp: unique, mode 0600, which XlsxWriter keeps): two exports
+    # of the same name at once (a double click) each write their own and the last complete one stays.
+    handle, name = tempfile.mkstemp(dir=out.parent, prefix=out.name + ".", suffix=".part")
+    os.close(handle)
+    partial = Path(name)
+    try:
+        with _fewer_full_collections():
+            summary = build_ledger(rows, str(partial), title=ledger_title(filters), unit=unit_line(filters, user),
+                                   as_of=as_of, long_term_closes=current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"])
+        partial.replace(out)  # a listed file is always complete
+    finally:
+        partial.unlink(missing_ok=True)
     return summary
 
 

@@ -5,6 +5,7 @@ scheduler (process.py) and the 定时任务 page's "run now" both go through ``r
 """
 import logging
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
@@ -51,11 +52,20 @@ def job_weekly_bulletin(now: datetime) -> dict:
 
 def job_cleanup(now: datetime) -> dict:
     """Files nothing refers to any more: evidence of a transaction that rolled back, leftovers."""
+    from flask import current_app
+
     from rectify.models import Evidence
     from rectify.tracking.evidence import sweep
 
     referenced = set(db.session.scalars(sa.select(Evidence.sha256).distinct()))
-    return {"evidence_removed": sweep(referenced, now.replace(tzinfo=timezone.utc).timestamp())}
+    moment = now.replace(tzinfo=timezone.utc).timestamp()
+    removed = sweep(referenced, moment)
+    # Partial ledgers a stopped process left (a ledger being written is younger than a day).
+    partials = [p for p in (Path(current_app.instance_path) / "ledgers").rglob("*.part")
+                if p.is_file() and p.stat().st_mtime < moment - 24 * 3600]
+    for partial in partials:
+        partial.unlink(missing_ok=True)
+    return {"evidence_removed": removed, **({"partial_ledgers_removed": len(partials)} if partials else {})}
 
 
 def job_backup(now: datetime) -> dict:
