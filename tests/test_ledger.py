@@ -265,7 +265,9 @@ def test_two_exports_of_the_same_name_at_once_both_finish(app, session, make_mea
     from rectify.tracking.filters import MeasureFilters
 
     make_measure(text="措施一")
-    out, failures = tmp_path / "台账.xlsx", []
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out, failures = folder / "台账.xlsx", []
 
     def export():
         with app.app_context():
@@ -280,4 +282,4 @@ def test_two_exports_of_the_same_name_at_once_both_finish(app, session, make_mea
     for thread in threads:
         thread.join(60)
     assert failures == [] and out.read_bytes()[:2] == b"PK"
-    assert [p.name for p in tmp_path.iterdir()] == ["台账.xlsx"]  # no partial left behind
+    assert [p.name for p in folder.iterdir()] == ["台账.xlsx"]  # no partial left behind
