@@ -138,6 +138,9 @@ def app_config():
 @pytest.fixture
 def app(database_url, tmp_path, app_config):
     app = make_app(database_url, tmp_path / "instance", **app_config)
+    # The test client's address counts as seen: the one write a process makes to record the address
+    # it is reached at (reminders/links.py) would otherwise fall into whichever request a test counts.
+    app.extensions["rectify.observed_base_url"] = {"value": "http://localhost"}
     yield app
     app.extensions["rectify.ledger_worker"].shutdown(wait=True)  # no background ledger outlives its test
     with app.app_context():

@@ -29,7 +29,8 @@ from rectify.models import ExtensionRequest, Role
 # - an evidence file whose type is not accepted or whose content does not match its name: 400;
 # - an extension date that is not after the current deadline and today: 400;
 # - submitting for sign-off before any evidence is uploaded: 400;
-# - signing off as 阶段性完成 (long_term) a measure that is not 长期坚持: 400.
+# - signing off as 阶段性完成 (long_term) a measure that is not 长期坚持: 400;
+# - a plan whose deadline cannot be read as a date or whose unit is not a known department: 400.
 CONFIG = r"""
 [[operations]]
 include-name = "POST /imports"
@@ -37,6 +38,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 
 [[operations]]
 include-name-regex = '^POST /measures/\{measure_id\}/(evidence|extension|submit|approve)$'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+[[operations]]
+include-name = "POST /problems/{problem_id}/plan"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 """
 
