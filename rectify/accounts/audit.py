@@ -53,14 +53,14 @@ ACTION_LABELS = {
     "remove_evidence": "删除佐证材料", "submit": "申请销号", "approve": "销号",
     "approve_stage": "阶段性完成", "return": "退回", "comment": "意见",
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
-    "change_password": "修改密码", "reset_password": "重置密码", "assign": "批量分派", "import": "导入", "undo_import": "撤销导入", "update_settings": "修改设置", "create_token": "创建访问令牌", "revoke_token": "撤销访问令牌",
+    "change_password": "修改密码", "reset_password": "重置密码", "assign": "批量分派", "import": "导入", "undo_import": "撤销导入", "import_update": "导入更新", "import_delete": "导入时删除", "update_settings": "修改设置", "create_token": "创建访问令牌", "revoke_token": "撤销访问令牌",
 }
 FIELD_LABELS = {
     "status": "状态", "text": "整改措施", "goal": "整改目标", "lead_unit": "责任单位",
     "cooperating_units": "配合单位", "leaders": "责任领导", "owners": "责任人", "due_on": "整改时限",
     "deadline_text": "时限原文", "is_immediate": "立行立改", "is_long_term": "长期坚持",
     "completed_on": "完成时间", "reason": "理由", "evidence": "佐证材料", "extension": "延期",
-    "number": "序号", "aspect": "问题类别", "description": "存在问题", "name": "名称",
+    "number": "序号", "aspect": "问题类别", "category": "问题分类", "note": "备注", "description": "存在问题", "name": "名称",
     "username": "用户名", "department": "部门", "role": "角色", "email": "电子邮箱", "phone": "手机",
     "is_active": "启用", "parent": "上级部门",
 }

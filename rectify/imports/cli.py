@@ -15,22 +15,29 @@ findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
 @click.option("--kind", type=click.Choice([k.label for k in SourceKind]), default="其他", show_default=True, help="来源")
 @click.option("--feedback-date", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期 YYYY-MM-DD（推定未写年份的时限）")
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option("--on-conflict", type=click.Choice(["keep", "sheet"]), default="keep", show_default=True,
+              help="再次导入时，系统中已修改过的字段：keep 保留系统中的值，sheet 采用表中的值")
+@click.option("--include-finished", is_flag=True, help="也更新已完成、待审核的措施（默认不动）")
+@click.option("--delete-missing", is_flag=True, help="删除批次中表里已没有的措施（可恢复；默认保留）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
-def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
+def import_findings_command(file, title, kind, feedback_date, dry_run, on_conflict, include_finished, delete_missing,
+                            as_json):
     """导入问题清单 FILE（.xlsx/.xls/.ods，或 Word 文档 .docx 中的表格）。退出码：0 已导入（或 --dry-run 检查通过），1 被拒绝，2 用法错误。"""
     import json
     import os
     import time
     from pathlib import Path
 
-    from rectify.imports.operations import BatchSpec, import_findings
+    from rectify.imports.merge import show
+    from rectify.imports.operations import BatchSpec, Resolution, import_findings
 
     started = time.perf_counter()
     path = Path(file)
     spec = BatchSpec(title=(title or path.stem).strip(), kind=SourceKind.from_label(kind),
                      feedback_on=feedback_date.date() if feedback_date else None)
+    resolution = Resolution(on_conflict=on_conflict, include_protected=include_finished, delete_missing=delete_missing)
     report = import_findings(path.read_bytes(), path.name, spec, by=None, via="cli",
-                             progress=lambda stage: click.echo(f"{stage}……", err=True))
+                             progress=lambda stage: click.echo(f"{stage}……", err=True), resolution=resolution)
     if report.errors or dry_run:
         db.session.rollback()
         report.imported = False
@@ -45,6 +52,20 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, as_json):
             click.echo(f"错误：{finding}", err=True)
         for finding in report.warnings:
             click.echo(f"提示：{finding}")
+        for change in report.changes:
+            click.echo(f"更新：措施 {change['measure_id']}“{change['text'][:20]}”{change['label']}："
+                       f"{show(change['field'], change['old'])} → {show(change['field'], change['new'])}")
+        for conflict in report.conflicts:
+            kept = "采用表中的值" if conflict["taken"] == "sheet" else "保留系统中的值"
+            click.echo(f"冲突：{'措施 ' + str(conflict['measure_id']) if conflict['measure_id'] else '问题 ' + str(conflict['problem_id'])}"
+                       f"“{conflict['text'][:20]}”{conflict['label']}：系统中为 {show(conflict['field'], conflict['system'])}，"
+                       f"表中为 {show(conflict['field'], conflict['sheet'])}，{kept}")
+        for held in report.held:
+            click.echo(f"未更新：措施 {held['measure_id']}“{held['text'][:20]}”（{held['status']}），"
+                       f"表中有不同的{'、'.join(f['label'] for f in held['fields'])}（--include-finished 也更新）")
+        for missing in report.missing:
+            click.echo(f"表中已无此措施：措施 {missing['measure_id']}“{missing['text'][:20]}”"
+                       f"{'，已删除（可恢复）' if missing['deleted'] else '，已保留（--delete-missing 删除）'}")
         verdict = f"已导入（导入记录 {report.record_id}）" if report.imported else (
             "检查通过（未写入）" if not report.errors else "未导入")
         click.echo(f"{verdict}：批次“{report.batch}”，问题 {report.problems} 个，措施 {report.measures} 项；"
@@ -73,7 +94,7 @@ def import_history_command(limit):
 @findings_cli.command("undo")
 @click.argument("record_id", type=int)
 def undo_import_command(record_id):
-    """撤销导入记录 RECORD_ID 新建的问题和措施（须尚无人签收、填报或修改）。退出码：0 已撤销，1 不能撤销。"""
+    """撤销导入记录 RECORD_ID：删除它新建的问题和措施，还原它更新的字段（须此后无人再改）。退出码：0 已撤销，1 不能撤销。"""
     from rectify.core.timeutil import utcnow
     from rectify.imports.operations import UndoRefused, undo_import
     from rectify.models import ImportRecord
@@ -84,9 +105,10 @@ def undo_import_command(record_id):
         raise SystemExit(1)
     try:
         removed = undo_import(record, None, utcnow())
+        reverted = len((record.changes or {}).get("fields", []))
     except UndoRefused as refused:
         db.session.rollback()
         click.echo(f"不能撤销：{refused}", err=True)
         raise SystemExit(1) from None
     db.session.commit()
-    click.echo(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项（更新过的已有措施不回退）。")
+    click.echo(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项，还原更新的字段 {reverted} 处。")

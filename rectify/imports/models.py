@@ -27,6 +27,9 @@ class ImportRecord(db.Model):
     measures: Mapped[int] = mapped_column(default=0)
     summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # created / updated / unchanged
     created_ids: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # {"problems": [...], "measures": [...]}
+    # What it changed on measures that existed (merge.py): {"fields": [{measure, field, old, new}],
+    # "progress": [ids], "deleted": [ids], "memory": {measure id: imported_values before}}, for undo.
+    changes: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
     undone_at: Mapped[Optional[datetime]]
     undone_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
 

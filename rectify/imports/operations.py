@@ -14,6 +14,7 @@ from flask import current_app
 
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_today
+from rectify.imports.merge import Resolution
 from rectify.imports.parser import parse_workbook
 from rectify.imports.reader import DOCUMENTS, Limits, check_file, read_sheets
 from rectify.imports.report import Finding, ImportRefused, Report
@@ -21,16 +22,18 @@ from rectify.imports.undo import UndoRefused, undo_import
 from rectify.imports.writer import BatchSpec, find_batch, write
 from rectify.models import Batch, ImportRecord, User
 
-__all__ = ["BatchSpec", "ImportRefused", "Report", "UndoRefused", "import_findings", "undo_import"]
+__all__ = ["BatchSpec", "ImportRefused", "Report", "Resolution", "UndoRefused", "import_findings", "undo_import"]
 DOORS = {"web": "网页", "api": "接口", "cli": "命令行"}
 
 
 def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User], via: str,
-                    progress: Callable[[str], None] = lambda stage: None) -> Report:
+                    progress: Callable[[str], None] = lambda stage: None,
+                    resolution: Resolution = Resolution()) -> Report:
     """Parse and validate the workbook; when it has no error, write it and its record (uncommitted).
 
     ``via`` names the door (web, api, cli). ``progress`` is told each stage as it starts (the CLI
-    prints them; a page could stream them).
+    prints them; a page could stream them). ``resolution`` is what the user chose for a
+    re-import's conflicts, 已完成/待审核 measures and measures no longer listed (merge.py).
     """
     report = Report(batch=spec.title)
     limits = Limits.from_config(current_app.config)
@@ -61,11 +64,11 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     if report.errors:
         return report
     progress(f"写入 {report.problems} 个问题、{report.measures} 项措施")
-    batch = write(problems, spec, by, report)
+    batch = write(problems, spec, by, report, resolution)
     record = ImportRecord(batch=batch, filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                           created_by=by, via=via, problems=report.problems, measures=report.measures,
                           summary={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
-                          created_ids=report.created_ids)
+                          created_ids=report.created_ids, changes=report.record_changes)
     db.session.add(record)
     db.session.flush()
     report.record_id = record.id

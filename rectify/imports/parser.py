@@ -76,6 +76,7 @@ class ParsedMeasure:
     is_problem_itself: bool = False
     completed_on: Optional[date] = None
     signature: tuple = ()  # the row's own cells, to recognise a row that only repeats them
+    system_id: Optional[int] = None  # the measure's id, in a ledger this system exported (系统编号 "id:version")
 
 
 @dataclass
@@ -120,6 +121,12 @@ def parse_workbook(sheets: list[Sheet], reference: date, report: Report, basis: 
         report.warn(None, None, None, f"{itself} 项措施由未列整改措施的问题生成（以问题本身或其整改要求作为措施），"
                                       "已标记为“待细化”，可在整改方案中改写或拆分。")
     return problems
+
+
+def _system_id(value: Optional[str]) -> Optional[int]:
+    """The measure id of a 系统编号 cell ("123:4", the id and the version it was exported at)."""
+    head = (value or "").split(":", 1)[0].strip()
+    return int(head) if head.isdigit() and len(head) < 12 else None
 
 
 def _own_ledger(sheets: list[Sheet]) -> bool:
@@ -369,6 +376,7 @@ class SheetParser:
                 deadline, status, progress, "；".join(notes) or None,
                 is_problem_itself=itself or _same_text(item.text, problem.description),
                 completed_on=completed, signature=signature,
+                system_id=_system_id(cells.get("system_id")) if len(items) == 1 else None,
             ))
         self._unheaded(index, row, problem.measures[-1])
 

@@ -54,6 +54,13 @@ class Report:
     unmapped: list = field(default_factory=list)  # headers no field holds, kept in the measures' notes
     seen: set = field(default_factory=set)  # what was warned about once already
     document: bool = False  # the file is a Word document: its "sheets" are its tables
+    # A re-import's merge (merge.py): fields changed (old → new), conflicts (the system's value and
+    # the sheet's, which was taken), 已完成/待审核 measures left alone, measures no longer listed.
+    changes: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)
+    held: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+    record_changes: dict = field(default_factory=dict)  # what undo needs (ImportRecord.changes)
 
     def error(self, sheet, row_index, column_index, message):
         self.errors.append(_finding(sheet, row_index, column_index, message, self.document))
@@ -67,8 +74,18 @@ class Report:
             "record": self.record_id if self.imported else None,
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "sheets": self.sheets,
             "columns": self.columns, "unmapped": self.unmapped,
+            "changes": [_plain(c, "old", "new") for c in self.changes],
+            "conflicts": [_plain(c, "system", "sheet", "taken") for c in self.conflicts],
+            "held": [{"measure_id": h["measure_id"], "status": h["status"],
+                      "fields": [_plain(f, "system", "sheet") for f in h["fields"]]} for h in self.held],
+            "missing": [{k: m[k] for k in ("measure_id", "problem_id", "text", "status", "deleted")} for m in self.missing],
             "warnings": [w.as_json() for w in self.warnings], "errors": [e.as_json() for e in self.errors],
         }
+
+
+def _plain(entry: dict, *names: str) -> dict:
+    ids = {k: entry.get(k) for k in ("problem_id", "measure_id")}
+    return {**ids, "field": entry["field"], **{name: entry.get(name) for name in names}}
 
 
 def _finding(sheet, row_index, column_index, message, in_document=False) -> Finding:

@@ -1,7 +1,10 @@
-"""Taking an import back: what it created goes, as long as nobody has worked on it since.
+"""Taking an import back: what it created goes and what it changed is put back, as long as
+nobody has worked on it since.
 
-The same operation for every door (the 导入 page, ``flask findings undo``); updates the import
-made to measures that already existed are not reverted.
+The same operation for every door (the 导入 page, ``flask findings undo``). Fields the import
+changed on measures that already existed get their old values again (audited and announced like
+an edit) unless one of them was changed again since; measures it deleted come back; progress it
+wrote goes.
 """
 from datetime import datetime
 from typing import Optional
@@ -10,6 +13,7 @@ import sqlalchemy as sa
 
 from rectify.accounts import audit
 from rectify.core.extensions import db
+from rectify.imports.merge import FIELDS, Names, revert
 from rectify.models import (
     Evidence,
     ExtensionRequest,
@@ -20,6 +24,7 @@ from rectify.models import (
     ProgressUpdate,
     User,
 )
+from rectify.tracking.workflow import AUDITED_FIELDS, announce_assignment
 
 
 class UndoRefused(Exception):
@@ -51,6 +56,7 @@ def undo_import(record: ImportRecord, by: Optional[User], now: datetime) -> int:
         raise UndoRefused("该次导入已撤销。")
     if worked_on(record):
         raise UndoRefused("该次导入新建的措施已有人签收、填报或修改，不能撤销。")
+    _revert_changes(record, by, now)
     measure_ids = record.created_ids.get("measures", []) or [0]
     db.session.execute(sa.delete(ProgressUpdate).where(ProgressUpdate.measure_id.in_(measure_ids)))
     db.session.execute(sa.delete(Notice).where(Notice.measure_id.in_(measure_ids)))  # reminders about them
@@ -64,3 +70,42 @@ def undo_import(record: ImportRecord, by: Optional[User], now: datetime) -> int:
     audit.record(by, "undo_import", record.batch, {"import": [record.filename, None]})
     db.session.flush()
     return len(record.created_ids.get("measures", []))
+
+
+def _revert_changes(record: ImportRecord, by: Optional[User], now: datetime) -> None:
+    """Put back the fields ``record`` changed, restore what it deleted, remove the progress it wrote;
+    refused (UndoRefused) when a changed field has been changed again since."""
+    changes = record.changes or {}
+    by_measure: dict[int, list[dict]] = {}
+    for change in changes.get("fields", []):
+        by_measure.setdefault(change["measure"], []).append(change)
+    memory = {int(k): v for k, v in changes.get("memory", {}).items()}
+    ids = set(by_measure) | set(memory) | set(changes.get("deleted", []))
+    measures = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids or [0])))}
+    names = Names()
+    for measure_id, fields in by_measure.items():
+        measure = measures.get(measure_id)
+        if measure is None:
+            continue
+        owners_before, unit_before = list(measure.owners), measure.lead_unit
+        before = audit.snapshot(measure, AUDITED_FIELDS + ["status"])
+
+        def touched(name, measure=measure):
+            raise UndoRefused(f"措施“{measure.text[:30]}”的{FIELDS[name][0]}在导入后又有修改，不能撤销该次导入。")
+
+        revert(measure, fields, names, touched)
+        if before.get("owners") != audit.plain(measure.owners) or before.get("lead_unit") != audit.plain(measure.lead_unit):
+            measure.assigned_at = now
+            measure.acknowledged_at = measure.acknowledged_by = None
+        audit.record_changes(by, "undo_import", measure, before)
+        announce_assignment(measure, by, owners_before, unit_before)
+    for measure_id, values in memory.items():
+        if measure_id in measures:
+            measures[measure_id].imported_values = values
+    for measure_id in changes.get("deleted", []):
+        measure = measures.get(measure_id)
+        if measure is not None and measure.deleted_at is not None:
+            measure.deleted_at = None
+            audit.record(by, "restore", measure)
+    if changes.get("progress"):
+        db.session.execute(sa.delete(ProgressUpdate).where(ProgressUpdate.id.in_(changes["progress"])))

@@ -134,7 +134,8 @@ def undo(record_id):
         flash(str(refused), "danger")
         return _index(UploadForm(formdata=None), 409)
     db.session.commit()
-    flash(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项（更新过的已有措施不回退）。", "success")
+    reverted = len((record.changes or {}).get("fields", []))
+    flash(f"已撤销“{record.filename}”的导入：删除新建措施 {removed} 项，还原更新的字段 {reverted} 处。", "success")
     return redirect(url_for("imports.index"))
 
 

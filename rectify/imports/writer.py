@@ -1,7 +1,9 @@
 """Writing parsed findings into a batch, in the caller's single transaction.
 
-Re-importing the same sheet into the same batch updates in place: a problem is matched on
-its number and text, a measure on its problem and text. Units are matched by exact name;
+Re-importing into the same batch merges (merge.py): a problem is matched on its number, text and
+点位 (or through a measure's 系统编号), a measure on its 系统编号, text and unit, or on the text
+the last import wrote; a field changes only where nobody has changed it in the system since the
+last import, and everything else is named in the report. Units are matched by exact name;
 a new unit close to an existing one (组织人事科 / 组织人事股) is flagged with the suggestion.
 People are linked to the user with the same 姓名 when there is exactly one.
 """
@@ -18,6 +20,18 @@ from rectify.accounts import audit
 from rectify.accounts.people import resolve_people
 from rectify.core.extensions import db
 from rectify.core.timeutil import utcnow
+from rectify.imports.merge import (
+    FIELDS,
+    PROTECTED,
+    TOLD,
+    Names,
+    Resolution,
+    compared_fields,
+    from_sheet,
+    key,
+    merge_measure,
+    put,
+)
 from rectify.imports.parser import ParsedMeasure, ParsedProblem
 from rectify.imports.report import Report
 from rectify.models import (
@@ -32,12 +46,14 @@ from rectify.models import (
     UpdateKind,
     User,
 )
+from rectify.tracking.events import announce
 from rectify.tracking.models import (
     measure_cooperating_units,
     measure_leaders,
     measure_owners,
     problem_leaders,
 )
+from rectify.tracking.workflow import AUDITED_FIELDS, announce_assignment
 
 
 @dataclass(frozen=True)
@@ -55,8 +71,10 @@ def find_batch(spec: BatchSpec) -> Optional[Batch]:
     return db.session.scalar(sa.select(Batch).where(Batch.title == spec.title))
 
 
-def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], report: Report) -> Batch:
-    """Create or update the batch's problems and measures; fills the report's counts."""
+def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], report: Report,
+          resolution: Resolution = Resolution()) -> Batch:
+    """Create or update the batch's problems and measures; fills the report's counts, and for a
+    re-import its changes, conflicts, held and missing measures (merge.py says the rules)."""
     batch = find_batch(spec)
     if batch is None:
         batch = Batch(title=spec.title, kind=spec.kind, feedback_on=spec.feedback_on, created_by=by)
@@ -65,61 +83,213 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
     report.batch = batch.title
     units = _units(problems, report)
     people = _people(problems, report)
-    existing = {
-        (_key(p.number), _key(p.description), _key(p.location)): p
-        for p in db.session.scalars(
-            sa.select(Problem).where(Problem.batch_id == batch.id, Problem.deleted_at.is_(None))
-            .options(selectinload(Problem.measures).selectinload(Measure.owners),
-                     selectinload(Problem.measures).selectinload(Measure.leaders),
-                     selectinload(Problem.measures).selectinload(Measure.cooperating_units),
-                     selectinload(Problem.leaders))
-        )
-    }
+    live = db.session.scalars(
+        sa.select(Problem).where(Problem.batch_id == batch.id, Problem.deleted_at.is_(None))
+        .options(selectinload(Problem.measures).selectinload(Measure.owners),
+                 selectinload(Problem.measures).selectinload(Measure.leaders),
+                 selectinload(Problem.measures).selectinload(Measure.cooperating_units),
+                 selectinload(Problem.measures).selectinload(Measure.lead_unit),
+                 selectinload(Problem.leaders))
+    ).all()
+    existing = {(_key(p.number), _key(p.description), _key(p.location)): p for p in live}
+    by_id = {m.id: m for p in live for m in p.measures if m.deleted_at is None}
+    merger = _Merger(by, report, resolution, Names(units, people), _compared(report))
     position = len(existing)
     fresh, added = [], []
     for parsed in problems:
-        problem = existing.get((_key(parsed.number), _key(parsed.description), _key(parsed.location)))
+        problem = existing.get((_key(parsed.number), _key(parsed.description), _key(parsed.location))) \
+            or _problem_of_ids(parsed, by_id)
         if problem is None:
             position += 1
             fresh.append((position, parsed))
             continue
-        added += _update_problem(problem, parsed, units, people, by, report)
+        added += merger.problem(problem, parsed)
+    merger.missing(live)
     db.session.flush()
-    report.created_ids = _insert_new(batch, fresh, units, people, by, report)
+    report.created_ids = _insert_new(batch, fresh, units, people, by, report, merger.fields_of)
     report.created_ids["measures"] += [m.id for m in added]
     report.problems = len(problems)
     report.measures = sum(len(p.measures) for p in problems)
+    report.record_changes = merger.record
     audit.record(by, "import", batch, {"import": [None, {
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged}]})
     return batch
 
 
-def _update_problem(problem, parsed, units, people, by, report) -> list[Measure]:
-    """Re-import of a known problem: update it and its measures in place; return the measures added."""
-    added = []
-    changed = _assign(problem, dict(aspect=parsed.aspect, category=parsed.category, lead_unit=units.get(parsed.unit),
-                                    leaders=[people[n] for n in parsed.leaders]))
-    unmatched = [m for m in problem.measures if m.deleted_at is None]
-    for order, item in enumerate(parsed.measures, start=1):
-        # Matched on text, and on the unit too first: a problem listed for several units has
-        # one measure of the same text per unit.
-        measure = next((m for m in unmatched if _key(m.text) == _key(item.text)
-                        and (m.lead_unit.name if m.lead_unit else None) == item.unit), None) \
-            or next((m for m in unmatched if _key(m.text) == _key(item.text)), None)
-        if measure is not None:
-            unmatched.remove(measure)
-        else:
-            measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED)
+def _compared(report: Report) -> dict[str, list[str]]:
+    """Per sheet, the fields its columns speak for (an unmapped column is a note's)."""
+    return {sheet["sheet"]: compared_fields({f["field"] for f in sheet["fields"]}) for sheet in report.sheets}
+
+
+def _problem_of_ids(parsed: ParsedProblem, by_id: dict) -> Optional[Problem]:
+    """The problem of a measure named by its 系统编号 (our own ledger back, its texts edited)."""
+    for item in parsed.measures:
+        if item.system_id in by_id:
+            return by_id[item.system_id].problem
+    return None
+
+
+class _Merger:
+    """Merges sheet rows into the batch's existing problems and measures, as merge.py describes."""
+
+    def __init__(self, by, report, resolution, names, compared):
+        self.by, self.report, self.resolution, self.names, self.compared = by, report, resolution, names, compared
+        self.matched: set[int] = set()
+        self.record = {"fields": [], "progress": [], "deleted": [], "memory": {}}
+
+    def fields_of(self, item: ParsedMeasure) -> list[str]:
+        return self.compared.get(item.sheet) or compared_fields({"*"})
+
+    def problem(self, problem: Problem, parsed: ParsedProblem) -> list[Measure]:
+        """A known problem: fill its empty fields, merge its measures; returns the measures added."""
+        report, added = self.report, []
+        changed = self._problem_fields(problem, parsed)
+        unmatched = [m for m in problem.measures if m.deleted_at is None and m.id not in self.matched]
+        for order, item in enumerate(parsed.measures, start=1):
+            measure = _match(unmatched, item)
+            if measure is not None:
+                unmatched.remove(measure)
+                self.matched.add(measure.id)
+                measure.position = order
+                changed = self.measure(measure, item) or changed
+                continue
+            measure = Measure(problem=problem, text=item.text, status=item.status or MeasureStatus.NOT_STARTED,
+                              position=order, goal=item.goal, note=item.note, is_problem_itself=item.is_problem_itself,
+                              completed_on=item.completed_on)
+            sheet = from_sheet(item)
+            for name in ("lead_unit", "cooperating_units", "leaders", "owners", "deadline"):
+                put(measure, name, sheet[name], self.names)
+            measure.imported_values = _memory(sheet, self.fields_of(item))
             db.session.add(measure)
             added.append(measure)
             report.created["measures"] += 1
             changed = True
-        changed = _write_measure(measure, item, order, units, people, by, report) or changed
-    (report.updated if changed else report.unchanged)["problems"] += 1
-    return added
+        (report.updated if changed else report.unchanged)["problems"] += 1
+        for measure in added:
+            db.session.flush()
+            self.matched.add(measure.id)
+            announce_assignment(measure, self.by)
+        return added
+
+    def _problem_fields(self, problem: Problem, parsed: ParsedProblem) -> bool:
+        """The problem's own fields: filled where the system has none; a different value in the
+        system is kept (and named) unless every conflict takes the sheet's."""
+        wanted = {"aspect": parsed.aspect, "category": parsed.category, "lead_unit": parsed.unit,
+                  "leaders": sorted(dict.fromkeys(parsed.leaders))}
+        now = {"aspect": problem.aspect, "category": problem.category,
+               "lead_unit": problem.lead_unit.name if problem.lead_unit else None,
+               "leaders": sorted(p.name for p in problem.leaders)}
+        before = audit.snapshot(problem, ["aspect", "category", "lead_unit", "leaders"])
+        for name, value in wanted.items():
+            if not value or value == now[name]:
+                continue
+            if now[name] and not self.resolution.takes_sheet(f"p{problem.id}.{name}"):
+                self.report.conflicts.append(dict(
+                    problem_id=problem.id, measure_id=None, number=problem.number, text=problem.description,
+                    field=name, label=PROBLEM_LABELS[name], system=now[name], sheet=value, taken="system",
+                    key=f"p{problem.id}.{name}"))
+                continue
+            if name == "lead_unit":
+                problem.lead_unit = self.names.unit(value)
+            elif name == "leaders":
+                problem.leaders = self.names.persons(value)
+            else:
+                setattr(problem, name, value)
+        entry = audit.record_changes(self.by, "import_update", problem, before)
+        return entry is not None
+
+    def measure(self, measure: Measure, item: ParsedMeasure) -> bool:
+        """Merge one row into its measure: audited, announced, recorded for undo; True if it changed."""
+        report = self.report
+        before = audit.snapshot(measure, AUDITED_FIELDS + ["status"])
+        owners_before, unit_before = list(measure.owners), measure.lead_unit
+        memory_before = measure.imported_values
+        outcome = merge_measure(measure, from_sheet(item), self.fields_of(item), self.resolution, self.names)
+        where = dict(problem_id=measure.problem_id, measure_id=measure.id, number=measure.problem.number,
+                     text=measure.text)
+        for change in outcome.changes:
+            self.record["fields"].append({"measure": measure.id, "field": change["field"],
+                                          "old": change["old"], "new": change["new"]})
+            report.changes.append({**where, **change, "label": FIELDS[change["field"]][0]})
+        for conflict in outcome.conflicts:
+            report.conflicts.append({**where, **conflict, "label": FIELDS[conflict["field"]][0],
+                                     "key": key(measure.id, conflict["field"])})
+        if outcome.held:
+            report.held.append({**where, "status": measure.status.label,
+                                "fields": [{**h, "label": FIELDS[h["field"]][0]} for h in outcome.held]})
+        if memory_before != measure.imported_values:
+            self.record["memory"][str(measure.id)] = memory_before
+        progress = item.progress if measure.status not in PROTECTED or self.resolution.includes(measure.id) else None
+        reported = bool(progress) and not _has_progress(measure, progress)
+        if reported:
+            update = ProgressUpdate(measure=measure, text=progress, author=self.by)
+            db.session.add(update)
+            db.session.flush()
+            self.record["progress"].append(update.id)
+            report.changes.append({**where, "field": "progress", "label": "整改进展", "old": None, "new": progress})
+        if outcome.changes and item.completed_on is not None and measure.status is MeasureStatus.DONE:
+            measure.completed_on = measure.completed_on or item.completed_on
+        changed = bool(outcome.changes) or reported
+        if outcome.changes:
+            if before.get("owners") != audit.plain(measure.owners) or before.get("lead_unit") != audit.plain(measure.lead_unit):
+                measure.assigned_at = utcnow()
+                measure.acknowledged_at = measure.acknowledged_by = None
+            audit.record_changes(self.by, "import_update", measure, before)
+            announce_assignment(measure, self.by, owners_before, unit_before)
+            told = sorted({c["field"] for c in outcome.changes} & TOLD)
+            if told:
+                announce("changed", self.by, measure, fields=["due_on" if f == "deadline" else f for f in told])
+        (report.updated if changed else report.unchanged)["measures"] += 1
+        return changed
+
+    def missing(self, live: list[Problem]) -> None:
+        """Measures of the batch the sheet no longer lists: named, and deleted only when chosen."""
+        now = utcnow()
+        for problem in live:
+            for measure in problem.measures:
+                if measure.deleted_at is not None or measure.id in self.matched:
+                    continue
+                deleted = self.resolution.deletes(measure.id)
+                self.report.missing.append(dict(problem_id=problem.id, measure_id=measure.id, number=problem.number,
+                                                text=measure.text, status=measure.status.label, deleted=deleted))
+                if deleted:
+                    measure.deleted_at = now
+                    audit.record(self.by, "import_delete", measure)
+                    self.record["deleted"].append(measure.id)
 
 
-def _insert_new(batch, fresh, units, people, by, report) -> dict:
+def _match(unmatched: list[Measure], item: ParsedMeasure) -> Optional[Measure]:
+    """The measure a sheet row is: by 系统编号; by text and unit (a problem listed for several units
+    has one measure of the same text per unit), by text; then by the text the last import wrote
+    (edited in the system since)."""
+    unit = item.unit
+
+    def unit_of(m):
+        return m.lead_unit.name if m.lead_unit else None
+
+    def imported_text(m):
+        return _key((m.imported_values or {}).get("text"))
+
+    wanted = _key(item.text)
+    for test in (lambda m: m.id == item.system_id,
+                 lambda m: _key(m.text) == wanted and unit_of(m) == unit,
+                 lambda m: _key(m.text) == wanted,
+                 lambda m: imported_text(m) == wanted and unit_of(m) == unit,
+                 lambda m: imported_text(m) == wanted):
+        found = next((m for m in unmatched if test(m)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _memory(sheet: dict, fields: list[str]) -> dict:
+    return {name: sheet[name] for name in fields if sheet[name] is not None or name != "status"}
+
+
+PROBLEM_LABELS = {"aspect": "问题类别", "category": "问题分类", "lead_unit": "牵头单位", "leaders": "责任领导"}
+
+
+def _insert_new(batch, fresh, units, people, by, report, fields_of) -> dict:
     """New problems and their measures, inserted in bulk: an office's first import of a
     20,000-row ledger is a few statements, not 100,000 ORM objects."""
     if not fresh:
@@ -150,7 +320,7 @@ def _insert_new(batch, fresh, units, people, by, report) -> dict:
                 due_on=deadline.due_on, deadline_text=(deadline.text or None) and deadline.text[:100],
                 is_immediate=deadline.is_immediate, is_long_term=deadline.is_long_term,
                 status=item.status or MeasureStatus.NOT_STARTED, assigned_at=now, created_at=now, updated_at=now,
-                version=1,
+                version=1, imported_values=_memory(from_sheet(item), fields_of(item)),
             ))
             items.append(item)
     _bulk(Measure, rows)
@@ -180,39 +350,6 @@ def _bulk(target, rows, chunk=5000):
 
 def _id(obj):
     return obj.id if obj is not None else None
-
-
-def _assign(obj, fields: dict) -> bool:
-    changed = False
-    for name, value in fields.items():
-        current = getattr(obj, name)
-        if (list(current) if isinstance(current, list) else current) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
-
-
-def _write_measure(measure, item: ParsedMeasure, order, units, people, by, report) -> bool:
-    """Set the measure's fields from the sheet; True when an existing measure changed."""
-    fields = dict(
-        position=order, goal=item.goal, note=item.note, is_problem_itself=item.is_problem_itself,
-        lead_unit=units.get(item.unit),
-        cooperating_units=[units[u] for u in item.cooperating if u in units],
-        leaders=[people[n] for n in item.leaders], owners=[people[n] for n in item.owners],
-        due_on=item.deadline.due_on, deadline_text=(item.deadline.text or None) and item.deadline.text[:100],
-        is_immediate=item.deadline.is_immediate, is_long_term=item.deadline.is_long_term,
-    )
-    is_new = measure.id is None
-    if not is_new and item.status is not None and item.status is not measure.status:
-        fields["status"] = item.status
-    if item.completed_on is not None:
-        fields["completed_on"] = item.completed_on
-    changed = _assign(measure, fields) and not is_new
-    if not is_new:
-        (report.updated if changed else report.unchanged)["measures"] += 1
-    if item.progress and not _has_progress(measure, item.progress):
-        db.session.add(ProgressUpdate(measure=measure, text=item.progress, author=by))
-    return changed
 
 
 def _has_progress(measure, text) -> bool:

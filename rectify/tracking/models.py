@@ -1,7 +1,7 @@
 """What: batches of findings, their problems, the measures that rectify them, and what happened to
 each measure (progress, evidence, extension requests)."""
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -120,6 +120,9 @@ class Measure(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[Optional[datetime]]
     version: Mapped[int] = mapped_column(default=1)
+    # What the sheet said the last time an import wrote this measure (rectify/imports/merge.py):
+    # a re-import changes only fields nobody has changed in the system since.
+    imported_values: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

@@ -1,0 +1,26 @@
+"""reviewed re-imports: what the sheet said when a measure was last imported, what an import changed
+
+A re-import changes a field only where nobody changed it in the system since the last import
+(rectify/imports/merge.py); the import's record keeps what it changed so that undo puts it back.
+Plain add_column (no batch mode): a table rebuild on SQLite would drop the revision triggers.
+
+Revision ID: 0019
+Revises: 0018
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0019"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("measure", sa.Column("imported_values", sa.JSON(), nullable=True))
+    op.add_column("import_record", sa.Column("changes", sa.JSON(), nullable=True))
+
+
+def downgrade():
+    op.drop_column("import_record", "changes")
+    op.drop_column("measure", "imported_values")
