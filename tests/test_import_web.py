@@ -146,3 +146,31 @@ def test_every_door_records_its_import_and_any_can_be_undone(client, runner, ses
     assert "命令行台账.xlsx" in history and "经" not in history and "撤销" in history
     session.expire_all()
     assert count(session, Measure) == 5  # the page's import stays
+
+
+def test_reimport_preview_offers_finished_and_unlisted_measures_and_confirm_takes_the_ticks(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    rows = [[1, "问题甲", "措施一", "组织人事部", "周洁", "2023年6月30日"],
+            [2, "问题乙", "措施二", "组织人事部", "周洁", "2023年7月31日"],
+            [3, "问题丙", "措施三", "组织人事部", "周洁", "2023年8月31日"]]
+    page = upload(client, ledgers.simple_ledger(rows)).get_data(as_text=True)
+    client.post("/imports/confirm", data=confirm_fields(page))
+    done = session.scalar(sa.select(Measure).where(Measure.text == "措施一"))
+    done.status = MeasureStatus.DONE
+    session.commit()
+    gone = session.scalar(sa.select(Measure).where(Measure.text == "措施三"))
+
+    changed = [[1, "问题甲", "措施一", "组织人事部", "吴刚", "2023年6月30日"],
+               [2, "问题乙", "措施二", "组织人事部", "周洁", "2023年7月31日"]]
+    preview = upload(client, ledgers.simple_ledger(changed)).get_data(as_text=True)
+    held = preview[preview.index('id="import-held"'):preview.index("</section>", preview.index('id="import-held"'))]
+    assert "措施一" in held and "已完成" in held and "责任人：周洁 → 吴刚" in held
+    missing = preview[preview.index('id="import-missing"'):]
+    assert "措施三" in missing and f'name="delete" value="{gone.id}"' in missing
+
+    client.post("/imports/confirm", data={**confirm_fields(preview), "include": [str(done.id), "x1"],
+                                          "delete": [str(gone.id)], "sheet": ["m1.owners; drop table", "bad"]})
+    session.expire_all()
+    done, gone = session.get(Measure, done.id), session.get(Measure, gone.id)
+    assert [o.name for o in done.owners] == ["吴刚"] and done.status is MeasureStatus.DONE
+    assert gone.deleted_at is not None

@@ -146,7 +146,11 @@ PATHS = {
             "type": "object", "required": ["file"], "properties": {
                 "file": {"type": "string", "format": "binary", "description": ".xlsx、.xls 或 .ods 工作簿"},
                 "batch": {"type": "string"}, "kind": {"type": "string", "enum": [k.label for k in SourceKind]},
-                "feedback_date": {"type": "string", "format": "date"}, "dry_run": {"type": "boolean"}}}}}},
+                "feedback_date": {"type": "string", "format": "date"}, "dry_run": {"type": "boolean"},
+                "on_conflict": {"type": "string", "enum": ["keep", "sheet"],
+                                "description": "再次导入时系统中已修改过的字段：keep 保留（默认），sheet 采用表中的值"},
+                "include_finished": {"type": "boolean", "description": "也更新已完成、待审核的措施"},
+                "delete_missing": {"type": "boolean", "description": "删除批次中表里已没有的措施（可恢复）"}}}}}},
         "responses": {**_responses({"type": "object"}), "422": {"description": "文件有错误，未导入",
                                                                 "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     "/ledger.xlsx": {"get": {"summary": "整改台账（与看板相同的筛选）", "parameters": FILTERS[:-1],

@@ -284,8 +284,9 @@ def extension_decision(request_id):
 
 @bp.route("/imports", methods=["POST"])
 def imports():
-    """Multipart ``file`` with ``batch``, ``kind`` (巡察…), ``feedback_date`` and ``dry_run``; the CLI's report."""
-    from rectify.imports.operations import BatchSpec, import_findings
+    """Multipart ``file`` with ``batch``, ``kind`` (巡察…), ``feedback_date``, ``dry_run``, and for a
+    re-import ``on_conflict`` (keep|sheet), ``include_finished``, ``delete_missing``; the CLI's report."""
+    from rectify.imports.operations import BatchSpec, Resolution, import_findings
     from rectify.models import SourceKind
     from rectify.tracking.evidence import EvidenceError, clean_filename
     from rectify.tracking.permissions import can_supervise
@@ -302,9 +303,18 @@ def imports():
         feedback_on = date.fromisoformat(feedback) if feedback else None
     except (EvidenceError, ValueError):
         raise ApiError(400, "invalid_field", "file、kind（如“巡察”）或 feedback_date（YYYY-MM-DD）无效。") from None
-    dry_run = request.form.get("dry_run", "false").lower() in ("1", "true", "yes")
+    def flag(name):
+        return request.form.get(name, "false").lower() in ("1", "true", "yes")
+
+    on_conflict = request.form.get("on_conflict", "keep")
+    if on_conflict not in ("keep", "sheet"):
+        raise ApiError(400, "invalid_field", "on_conflict 只能是 keep（保留系统中的值）或 sheet（采用表中的值）。")
+    resolution = Resolution(on_conflict=on_conflict, include_protected=flag("include_finished"),
+                            delete_missing=flag("delete_missing"))
     title = (request.form.get("batch", "").replace("\x00", "") or filename.rsplit(".", 1)[0]).strip()
-    report = import_findings(upload.read(), filename, BatchSpec(title, kind, feedback_on), by=g.api_user, via="api")
+    report = import_findings(upload.read(), filename, BatchSpec(title, kind, feedback_on), by=g.api_user, via="api",
+                             resolution=resolution)
+    dry_run = flag("dry_run")
     if report.errors or dry_run:
         db.session.rollback()
         report.imported = False

@@ -1,9 +1,10 @@
 """导入: upload a findings workbook, preview what it will do, confirm; history and undo."""
 import io
+import re
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,7 +13,8 @@ from rectify.core import uploads
 from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.timeutil import utcnow
-from rectify.imports.operations import DOORS, BatchSpec, UndoRefused, import_findings, undo_import
+from rectify.imports.merge import show
+from rectify.imports.operations import DOORS, BatchSpec, Resolution, UndoRefused, import_findings, undo_import
 from rectify.imports.workbooks import build_template, mark_errors
 from rectify.models import (
     Batch,
@@ -47,6 +49,24 @@ class ConfirmForm(Form):
     kind = HiddenField()
     feedback_on = HiddenField()
     submit = SubmitField("确认导入")
+
+
+SHOWN = 300  # rows of each merge section the preview lists; the rest go with the section's "all" choice
+CONFLICT_KEY = re.compile(r"^[mp]\d{1,12}\.[a-z_]{1,30}$")
+
+
+def _resolution(form) -> Resolution:
+    """The preview's choices: conflicts taking the sheet's value (one by one or all), 已完成/待审核
+    measures to update, measures no longer listed to delete."""
+    def ids(name):
+        return frozenset(int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 13)
+
+    return Resolution(
+        on_conflict="sheet" if form.get("sheet_all") else "keep",
+        sheet=frozenset(v for v in form.getlist("sheet") if CONFLICT_KEY.match(v)),
+        include_protected=bool(form.get("include_all")), include=ids("include"),
+        delete_missing=bool(form.get("delete_all")), delete=ids("delete"),
+    )
 
 
 def _spec(title, kind, feedback_on) -> BatchSpec:
@@ -93,7 +113,7 @@ def upload():
                           feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
     markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.names_a_cell for e in report.errors)
     return render_template("imports/preview.html", report=report, confirm=confirm, filename=filename,
-                           token=token, markable=markable, spec=spec), 400 if report.errors else 200
+                           token=token, markable=markable, spec=spec, show=show, shown=SHOWN), 400 if report.errors else 200
 
 
 @bp.route("/confirm", methods=["POST"])
@@ -110,7 +130,8 @@ def confirm():
     except (EvidenceError, ValueError):
         abort(400)
     user = current_user._get_current_object()
-    report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user, via="web")
+    report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user, via="web",
+                             resolution=_resolution(request.form))
     if report.errors:
         db.session.rollback()
         flash("文件已有错误，未导入。请重新上传并查看预览。", "danger")
@@ -118,8 +139,13 @@ def confirm():
     batch_id = db.session.get(ImportRecord, report.record_id).batch_id
     db.session.commit()
     path.unlink(missing_ok=True)
+    kept = sum(c["taken"] == "system" for c in report.conflicts)
+    deleted = sum(m["deleted"] for m in report.missing)
     flash(f"已导入“{filename}”：新建问题 {report.created['problems']} 个、措施 {report.created['measures']} 项，"
-          f"更新措施 {report.updated['measures']} 项，未变 {report.unchanged['measures']} 项。", "success")
+          f"更新措施 {report.updated['measures']} 项，未变 {report.unchanged['measures']} 项"
+          + (f"，保留系统中已修改的字段 {kept} 处" if kept else "")
+          + (f"，未更新已完成或待审核的措施 {len(report.held)} 项" if report.held else "")
+          + (f"，删除表中已无的措施 {deleted} 项" if deleted else "") + "。", "success")
     return redirect(url_for("board.board", batch=batch_id))
 
 

@@ -6,3 +6,12 @@ document.querySelectorAll("#upload-form, #confirm-form").forEach(function (form)
     form.querySelectorAll("[type=submit]").forEach(function (button) { button.disabled = true; });
   });
 });
+
+// "全部…" ticks every box of its section (and the server treats it as all, listed or not).
+document.querySelectorAll("[data-check-all]").forEach(function (all) {
+  all.addEventListener("change", function () {
+    document.querySelectorAll("input[name=" + all.dataset.checkAll + "]").forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
+});
