@@ -295,3 +295,30 @@ def test_the_command_line_chooses_and_reports_conflicts(app, session, runner, su
     assert taken["changes"] == [{"problem_id": target.problem_id, "measure_id": target.id, "field": "owners",
                                  "old": ["黄磊"], "new": ["周洁"]}]
     assert names(measure(session, "逐一核查干部档案。").owners) == ["周洁"]
+
+
+def test_people_with_accounts_hear_of_measures_an_import_gives_them(app, session, make_user):
+    """A first import (the bulk path) and a re-import adding a measure both tell the new owner."""
+    from rectify.models import Notification
+
+    zhou = make_user(Role.OWNER, name="周洁", person=True)
+    make_user(Role.OWNER, name="办公室的责任人", department="党政综合办公室")
+    run(app, FIRST)
+    session.expire_all()
+    notices = session.scalars(sa.select(Notification).where(Notification.user_id == zhou.id)).all()
+    assert len(notices) == 1 and len(notices[0].items) == 2  # two measures, one notice
+    assert "逐一核查干部档案" in json.dumps(notices[0].items, ensure_ascii=False)
+    told = {e.measure.text for e in session.scalars(sa.select(Event).where(Event.kind == "assigned"))}
+    assert told == {"逐一核查干部档案。", "建立档案管理台账。"}  # 刘芳 has no account: nobody to tell
+
+    more = sheet(
+        [1, "干部档案管理不规范。", "逐一核查干部档案。", "组织人事部", "周洁", "2026年12月15日", None],
+        [None, None, "建立档案管理台账。", "组织人事部", "周洁", "2026年12月31日", None],
+        [None, None, "开展档案专项审核。", "组织人事部", "周洁", "2027年3月31日", None],
+        [2, "公务接待审批不严。", "规范公务接待审批。", "党政综合办公室", "刘芳", "2026年11月30日", None],
+    )
+    run(app, more)
+    session.expire_all()
+    latest = session.scalars(sa.select(Notification).where(Notification.user_id == zhou.id)
+                             .order_by(Notification.id.desc())).first()
+    assert "开展档案专项审核" in json.dumps(latest.items, ensure_ascii=False)

@@ -42,9 +42,11 @@ from rectify.models import (
     Person,
     Problem,
     ProgressUpdate,
+    Role,
     SourceKind,
     UpdateKind,
     User,
+    Webhook,
 )
 from rectify.tracking.events import announce
 from rectify.tracking.models import (
@@ -338,7 +340,32 @@ def _insert_new(batch, fresh, units, people, by, report, fields_of) -> dict:
                            for mid, item in zip(measure_ids, items) if item.progress])
     report.created["problems"] += len(problem_ids)
     report.created["measures"] += len(measure_ids)
+    _announce_new(measure_ids, items, units, by)
     return {"problems": problem_ids, "measures": measure_ids}
+
+
+def _announce_new(measure_ids: list[int], items: list[ParsedMeasure], units: dict, by) -> None:
+    """Tell the people of newly imported measures, as an assignment on the page does (grouped into
+    one notice per person by the reminders). Only measures someone hears of are loaded: those
+    with a person who has an account, or with only a unit that has 责任人 accounts, or all when a
+    webhook listens — a first import of 20,000 measures nobody has an account for stays a few
+    bulk statements."""
+    if not measure_ids:
+        return
+    listening = db.session.scalar(sa.select(Webhook.id).where(Webhook.is_active).limit(1)) is not None
+    names = {n for item in items for n in item.owners}
+    with_accounts = set(db.session.scalars(
+        sa.select(Person.name).join(User, Person.user_id == User.id)
+        .where(Person.name.in_(names), User.is_active))) if names else set()
+    owner_units = set(db.session.scalars(
+        sa.select(User.department_id).where(User.role == Role.OWNER, User.is_active, User.department_id.is_not(None))))
+    wanted = [mid for mid, item in zip(measure_ids, items)
+              if listening or (with_accounts & set(item.owners))
+              or (not item.owners and _id(units.get(item.unit)) in owner_units)]
+    for start in range(0, len(wanted), 1000):
+        for measure in db.session.scalars(sa.select(Measure).where(Measure.id.in_(wanted[start:start + 1000]))
+                                          .options(selectinload(Measure.owners), selectinload(Measure.problem))):
+            announce_assignment(measure, by)
 
 
 def _bulk(target, rows, chunk=5000):
