@@ -174,3 +174,28 @@ def test_reimport_preview_offers_finished_and_unlisted_measures_and_confirm_take
     done, gone = session.get(Measure, done.id), session.get(Measure, gone.id)
     assert [o.name for o in done.owners] == ["吴刚"] and done.status is MeasureStatus.DONE
     assert gone.deleted_at is not None
+
+
+def test_the_preview_shows_every_problem_as_read_paged_with_each_rows_findings(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    rows = [[i, f"干部档案缺失材料{i}份。", f"补齐档案材料{i}份。", "组织人事部", "周洁", "2023年6月底前" if i % 2 else "3天"]
+            for i in range(1, 121)]
+    preview = upload(client, ledgers.simple_ledger(rows))
+    page = preview.get_data(as_text=True)
+    section = page[page.index('id="import-rows"'):page.index("</section>", page.index('id="import-rows"'))]
+    assert "问题 120 个，第 1/3 页" in section
+    assert "干部档案缺失材料1份" in section and "补齐档案材料50份" in section and "缺失材料51份" not in section
+    assert "2023年6月底前 → 2023年6月30日" in section and "3天 → 2023年3月18日" in section
+    link = re.search(r'href="(/imports/preview/[0-9a-f]{32}\?[^"]*page=3[^"]*)"', section).group(1)
+    third = client.get(link.replace("&amp;", "&"))
+    assert third.status_code == 200
+    later = third.get_data(as_text=True)
+    assert "第 3/3 页" in later and "缺失材料120份" in later and "缺失材料1份" not in later
+    assert 'name="token"' in later  # confirmable from any page
+    assert count(session, Measure) == 0
+
+    bad = upload(client, ledgers.simple_ledger([[1, "问题甲", "措施一", "组织人事部", "周洁", "尽快"]]))
+    section = bad.get_data(as_text=True)
+    section = section[section.index('id="import-rows"'):]
+    assert "措施一" in section and "无法识别“尽快”" in section
+    assert client.get("/imports/preview/" + "0" * 32 + "?filename=a.xlsx&title=x&kind=xuncha").status_code == 404

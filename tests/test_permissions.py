@@ -80,6 +80,7 @@ ROUTES = {
     "imports.undo": ("POST", "/imports/{import_record}/undo", SUPERVISORS),
     "imports.template": ("GET", "/imports/template.xlsx", SUPERVISORS),
     "imports.marked": ("GET", "/imports/marked/0123456789abcdef0123456789abcdef", SUPERVISORS),
+    "imports.preview_page": ("GET", "/imports/preview/0123456789abcdef0123456789abcdef?filename=a.xlsx", SUPERVISORS),
     "tickets.edit_problem": ("GET", "/problems/{problem}/edit", SUPERVISORS),
     "tickets.delete_problem": ("POST", "/problems/{problem}/delete", SUPERVISORS),
     "tickets.new_measure": ("GET", "/problems/{problem}/measures/new", SUPERVISORS),

@@ -59,6 +59,7 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
         return report
     report.problems = len(problems)
     report.measures = sum(len(p.measures) for p in problems)
+    report.parsed = problems
     if not problems and not report.errors:
         report.errors.append(Finding(None, None, None, "表格中没有找到任何问题。"))
     if report.errors:

@@ -61,6 +61,16 @@ class Report:
     held: list = field(default_factory=list)
     missing: list = field(default_factory=list)
     record_changes: dict = field(default_factory=dict)  # what undo needs (ImportRecord.changes)
+    parsed: list = field(default_factory=list, repr=False)  # the problems as read, for the row-by-row preview
+
+    def at(self, sheet: Optional[str], row: Optional[int]) -> list["Finding"]:
+        """The errors and warnings of one row (``row`` 0-based, as the parser counts)."""
+        if not hasattr(self, "_by_row"):
+            self._by_row: dict = {}
+            for finding in [*self.errors, *self.warnings]:
+                if finding.row is not None:
+                    self._by_row.setdefault((finding.sheet, finding.row), []).append(finding)
+        return self._by_row.get((sheet, (row or 0) + 1), [])
 
     def error(self, sheet, row_index, column_index, message):
         self.errors.append(_finding(sheet, row_index, column_index, message, self.document))

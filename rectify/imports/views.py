@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from rectify.core import uploads
 from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm, Form
-from rectify.core.timeutil import utcnow
+from rectify.core.timeutil import format_date, utcnow
 from rectify.imports.merge import show
 from rectify.imports.operations import DOORS, BatchSpec, Resolution, UndoRefused, import_findings, undo_import
 from rectify.imports.workbooks import build_template, mark_errors
@@ -52,6 +52,7 @@ class ConfirmForm(Form):
 
 
 SHOWN = 300  # rows of each merge section the preview lists; the rest go with the section's "all" choice
+PAGE = 50  # problems per page of the row-by-row preview
 CONFLICT_KEY = re.compile(r"^[mp]\d{1,12}\.[a-z_]{1,30}$")
 
 
@@ -109,11 +110,46 @@ def upload():
     spec = _spec(form.title.data, form.kind.data, form.feedback_on.data)
     report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web")
     db.session.rollback()  # a preview writes nothing
+    return _preview(report, token, filename, spec, page=1)
+
+
+def _preview(report, token, filename, spec, page):
     confirm = ConfirmForm(formdata=None, token=token, filename=filename, title=spec.title, kind=spec.kind.value,
                           feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
     markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.names_a_cell for e in report.errors)
+    pages = max(1, -(-len(report.parsed) // PAGE))
+    page = min(max(page, 1), pages)
+    here = dict(token=token, filename=filename, title=spec.title, kind=spec.kind.value,
+                feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
     return render_template("imports/preview.html", report=report, confirm=confirm, filename=filename,
-                           token=token, markable=markable, spec=spec, show=show, shown=SHOWN), 400 if report.errors else 200
+                           token=token, markable=markable, spec=spec, show=show, shown=SHOWN,
+                           rows=report.parsed[(page - 1) * PAGE:page * PAGE], page=page, pages=pages, here=here,
+                           deadline_read=deadline_read), 400 if report.errors else 200
+
+
+def deadline_read(deadline) -> str:
+    """A deadline as written → the date it means (or 立行立改 / 长期坚持 / 未定)."""
+    meaning = "，".join([*(["立行立改"] if deadline.is_immediate else []),
+                        *([format_date(deadline.due_on)] if deadline.due_on else []),
+                        *(["长期坚持"] if deadline.is_long_term else [])]) or "未定"
+    text = (deadline.text or "").strip()
+    return f"{text} → {meaning}" if text and text != meaning else meaning
+
+
+@bp.route("/preview/<token>")
+def preview_page(token):
+    """Another page of an upload's row-by-row preview (the file is read again; nothing is written)."""
+    args = request.args
+    try:
+        filename = clean_filename(args.get("filename", ""))
+        spec = _spec(args.get("title", "").replace("\x00", "")[:200] or "（预览）", args.get("kind", "other"),
+                     date.fromisoformat(args["feedback_on"]) if args.get("feedback_on") else None)
+    except (EvidenceError, ValueError):
+        abort(400)
+    data = uploads.path_for(token).read_bytes()
+    report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web")
+    db.session.rollback()
+    return _preview(report, token, filename, spec, page=args.get("page", 1, type=int))
 
 
 @bp.route("/confirm", methods=["POST"])
