@@ -4,7 +4,7 @@ Each feature keeps its own models (accounts/models.py, tracking/models.py, …);
 them all, so that relationships resolve and the migrations see every table.
 """
 from rectify.accounts.models import ApiToken, AuditLog, Department, LoginSession, Person, Role, User
-from rectify.imports.models import ImportRecord
+from rectify.imports.models import ImportMapping, ImportRecord
 from rectify.ledgers.models import ExportState, LedgerExport
 from rectify.plans.models import Plan
 from rectify.reminders.models import (
@@ -38,7 +38,7 @@ from rectify.tracking.models import (
 
 __all__ = [
     "ApiToken", "AuditLog", "Event", "EventRecipient", "NoticePreference", "Webhook", "Batch", "DataRevision", "Delivery", "Department", "Evidence", "ExportState",
-    "ExtensionRequest", "ExtensionStatus", "ImportRecord", "JobRun", "LedgerExport", "LoginSession", "Measure",
+    "ExtensionRequest", "ExtensionStatus", "ImportMapping", "ImportRecord", "JobRun", "LedgerExport", "LoginSession", "Measure",
     "MeasureStatus", "Notice", "Plan", "Notification", "Person", "Problem", "ProblemStatus", "ProgressUpdate", "Role",
     "SchedulerLock", "Setting", "SourceKind", "UpdateKind", "User", "Warning",
 ]

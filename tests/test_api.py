@@ -244,7 +244,9 @@ def test_import_ledger_and_notifications_through_the_api(client, session, make_u
     texts = [c.value for c in sheet["D"] if c.value and c.row > 3]
     assert "完善流动党员台账" in texts and "建立意识形态工作台账。" in texts  # the unit's own and cooperating
     assert "规范公务接待审批，实行“一事一单”。" not in texts  # another unit's
-    assert client.get("/api/v1/notifications", headers=owner).json == {"items": []}
+    notices = client.get("/api/v1/notifications", headers=owner).json["items"]  # 周洁 was given two measures
+    assert len(notices) == 1 and notices[0]["read"] is False
+    assert client.get("/api/v1/notifications", headers=owner).json["items"][0]["read"] is False  # reading marks nothing
 
 
 def test_numbers_the_fuzzer_sends_are_refused_plainly(client, owner, token_for):

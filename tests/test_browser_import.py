@@ -72,3 +72,38 @@ def test_a_reassignment_survives_a_reimport_unless_the_sheets_value_is_ticked(wa
     trail = page.locator("#audit-trail").inner_text()
     assert "导入更新" in trail and "黄磊" in trail and "周洁" in trail
     assert problems == []
+
+
+def test_a_column_corrected_in_the_preview_and_offered_again_next_time(watched, server, tmp_path):
+    from test_import_mapping import ROWS, workbook
+
+    page, problems = watched
+    sign_in(page, server, "duban", server.printed(r"演示账号.*的密码：(\S+)"))
+    page.wait_for_url(server.url + "/")
+    path = tmp_path / "财政局反馈问题清单.xlsx"
+    path.write_bytes(workbook(ROWS))
+    page.goto(server.url + "/imports/")
+    page.set_input_files("input[name=file]", str(path))
+    page.fill("input[name=title]", "浏览器列设置的反馈问题")
+    page.click("#upload-form input[type=submit]")
+    first_row = page.locator("#import-rows tbody tr").first
+    assert "周洁" not in first_row.inner_text()  # 承办人 read as a note at first
+
+    page.get_by_label("“承办人”列导入为").select_option("owner")
+    page.get_by_label("“完成节点”列导入为").select_option("deadline")
+    page.click("#remap")
+    first_row = page.locator("#import-rows tbody tr").first
+    assert "周洁" in first_row.inner_text() and "2026年12月31日" in first_row.inner_text()
+    assert page.get_by_label("“承办人”列导入为").input_value() == "owner"
+    page.click("#confirm-form input[type=submit]")
+    page.wait_for_url(re.compile(r"/board\?batch=\d+$"))
+
+    second = tmp_path / "第二批.xlsx"
+    second.write_bytes(workbook(ROWS[1:], title="第二批反馈问题"))
+    page.goto(server.url + "/imports/")
+    page.set_input_files("input[name=file]", str(second))
+    page.fill("input[name=title]", "浏览器列设置的反馈问题（第二批）")
+    page.click("#upload-form input[type=submit]")
+    assert "已按上次对相同表头所做的列设置读取" in page.locator("#mapping-remembered").inner_text()
+    assert "黄磊" in page.locator("#import-rows tbody tr").first.inner_text()
+    assert problems == []

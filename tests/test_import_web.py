@@ -199,3 +199,47 @@ def test_the_preview_shows_every_problem_as_read_paged_with_each_rows_findings(c
     section = section[section.index('id="import-rows"'):]
     assert "措施一" in section and "无法识别“尽快”" in section
     assert client.get("/imports/preview/" + "0" * 32 + "?filename=a.xlsx&title=x&kind=xuncha").status_code == 404
+
+
+def test_columns_corrected_in_the_preview_then_remembered_for_the_same_headers(client, session, login_as):
+    from test_import_mapping import ROWS, workbook
+
+    from rectify.models import ImportMapping
+
+    login_as(Role.SUPERVISOR)
+    page = upload(client, workbook(ROWS)).get_data(as_text=True)
+    columns = page[page.index('id="import-columns"'):]
+    assert re.search(r'name="field:承办人"[^>]*>.*?<option value="note" selected', columns, re.S)
+    fields = {**confirm_fields(page), "field:承办人": "owner", "field:完成节点": "deadline", "field:内部编码": "ignore",
+              "header_row:问题清单": "3", "header_row_was:问题清单": "3"}
+    remapped = client.post("/imports/remap", data=fields)
+    assert remapped.status_code == 200
+    page = remapped.get_data(as_text=True)
+    rows = page[page.index('id="import-rows"'):page.index("</section>", page.index('id="import-rows"'))]
+    assert "周洁" in rows and "2026年12月31日" in rows and "CZ-01" not in rows
+    assert count(session, Measure) == 0
+    mapping = re.search(r'name="mapping" type="hidden" value="([^"]*)"', page).group(1)
+    done = client.post("/imports/confirm", data={**confirm_fields(page), "mapping": mapping.replace("&#34;", '"')})
+    assert done.status_code == 302
+    measure = session.scalar(sa.select(Measure).order_by(Measure.id))
+    assert [o.name for o in measure.owners] == ["周洁"]
+    assert count(session, ImportMapping) == 1
+
+    again = upload(client, workbook(ROWS[1:], title="第二批")).get_data(as_text=True)
+    assert "已按上次对相同表头所做的列设置读取" in again
+    rows = again[again.index('id="import-rows"'):]
+    assert "黄磊" in rows
+    automatic = client.post("/imports/remap", data={**confirm_fields(again), "automatic": "1"}).get_data(as_text=True)
+    assert "已按上次" not in automatic
+    assert re.search(r'name="field:承办人"[^>]*>.*?<option value="note" selected', automatic, re.S)
+
+
+def test_a_header_row_can_be_named_when_none_was_found(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    data = ledgers.simple_ledger([[1, "账目不清。", "清理账目。", "财政局", "黄磊", "2023年6月30日"]],
+                                 headers=("编号", "情况", "做法", "科室", "人", "日期"))
+    refused = upload(client, data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'name="header_row:*"' in page
+    bad = client.post("/imports/remap", data={**confirm_fields(page), "header_row:*": "0"})
+    assert bad.status_code == 400

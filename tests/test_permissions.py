@@ -77,6 +77,7 @@ ROUTES = {
     "ledgers.confirm_upload": ("POST", "/ledger/upload/confirm", SIGNED_IN),
     "imports.upload": ("POST", "/imports/", SUPERVISORS),
     "imports.confirm": ("POST", "/imports/confirm", SUPERVISORS),
+    "imports.remap": ("POST", "/imports/remap", SUPERVISORS),
     "imports.undo": ("POST", "/imports/{import_record}/undo", SUPERVISORS),
     "imports.template": ("GET", "/imports/template.xlsx", SUPERVISORS),
     "imports.marked": ("GET", "/imports/marked/0123456789abcdef0123456789abcdef", SUPERVISORS),

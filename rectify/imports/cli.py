@@ -19,9 +19,13 @@ findings_cli = AppGroup("findings", help="导入巡视巡察等反馈问题。")
               help="再次导入时，系统中已修改过的字段：keep 保留系统中的值，sheet 采用表中的值")
 @click.option("--include-finished", is_flag=True, help="也更新已完成、待审核的措施（默认不动）")
 @click.option("--delete-missing", is_flag=True, help="删除批次中表里已没有的措施（可恢复；默认保留）")
+@click.option("--column", "columns", multiple=True, metavar="表头=字段",
+              help="指定某列导入为哪个字段（可重复），字段：number aspect category problem measure requirement goal leader "
+                   "unit cooperating_units supervising_unit people deadline progress status location note ignore")
+@click.option("--header-row", metavar="N", help="表头所在行号（或“工作表名:行号”）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 def import_findings_command(file, title, kind, feedback_date, dry_run, on_conflict, include_finished, delete_missing,
-                            as_json):
+                            columns, header_row, as_json):
     """导入问题清单 FILE（.xlsx/.xls/.ods，或 Word 文档 .docx 中的表格）。退出码：0 已导入（或 --dry-run 检查通过），1 被拒绝，2 用法错误。"""
     import json
     import os
@@ -29,7 +33,12 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, on_confli
     from pathlib import Path
 
     from rectify.imports.merge import show
-    from rectify.imports.operations import BatchSpec, Resolution, import_findings
+    from rectify.imports.operations import BatchSpec, Mapping, MappingError, Resolution, import_findings
+
+    try:
+        mapping = Mapping.from_options(columns, header_row)
+    except MappingError as error:
+        raise click.UsageError(str(error)) from None
 
     started = time.perf_counter()
     path = Path(file)
@@ -37,7 +46,8 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, on_confli
                      feedback_on=feedback_date.date() if feedback_date else None)
     resolution = Resolution(on_conflict=on_conflict, include_protected=include_finished, delete_missing=delete_missing)
     report = import_findings(path.read_bytes(), path.name, spec, by=None, via="cli",
-                             progress=lambda stage: click.echo(f"{stage}……", err=True), resolution=resolution)
+                             progress=lambda stage: click.echo(f"{stage}……", err=True), resolution=resolution,
+                             mapping=mapping)
     if report.errors or dry_run:
         db.session.rollback()
         report.imported = False
@@ -50,6 +60,8 @@ def import_findings_command(file, title, kind, feedback_date, dry_run, on_confli
     else:
         for finding in report.errors:
             click.echo(f"错误：{finding}", err=True)
+        if report.mapping is not None and report.mapping.remembered:
+            click.echo("提示：按上次对相同表头所做的列设置读取（--column、--header-row 可另行指定）。")
         for finding in report.warnings:
             click.echo(f"提示：{finding}")
         for change in report.changes:

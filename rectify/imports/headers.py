@@ -202,7 +202,20 @@ def find_header(rows, hidden: set[int], scan: int = SCAN) -> Optional[Header]:
             best, best_score = (index, readings), score
     if best is None:
         return None
-    index, readings = best
+    return _build(rows, *best, hidden)
+
+
+def header_at(rows, index: int, hidden: set[int]) -> Header:
+    """The header a user put at row ``index`` (0-based), each cell read for what it names."""
+    readings = {}
+    for c, value in enumerate(rows[index]):
+        reading = read_header(value) if c not in hidden and value is not None else None
+        if reading is not None and reading.field:
+            readings[c] = reading
+    return _build(rows, index, readings, hidden)
+
+
+def _build(rows, index: int, readings: dict[int, Reading], hidden: set[int]) -> Header:
     top = rows[index]
     height = 1
     if index + 1 < len(rows):
@@ -234,6 +247,29 @@ def find_header(rows, hidden: set[int], scan: int = SCAN) -> Optional[Header]:
         elif text:
             header.columns[c] = Column(c, text, None, "未识别的列名", key)
     return header
+
+
+def apply_mapping(header: Header, chosen: dict[str, str]) -> list[Column]:
+    """Put the user's fields (by header as read) over the importer's reading; returns the columns
+    the user chose to leave out (``ignore``). A field the user gave a column is taken from any
+    other column the importer had given it."""
+    ignored, given = [], {}
+    for column in list(header.columns.values()):
+        name = chosen.get(column.key or normalize_header(column.header))
+        if name is None:
+            continue
+        if name == "ignore":
+            ignored.append(header.columns.pop(column.index))
+        elif name == "note":
+            column.field, column.reason = None, "按设置作为备注"
+        else:
+            column.field, column.reason = name, f"按设置：{LABELS.get(name, name)}"
+            given.setdefault(name, column)
+    for column in header.columns.values():
+        owner = given.get(column.field)
+        if owner is not None and owner is not column:
+            column.field, column.reason = None, f"按设置，{LABELS.get(owner.field, owner.field)}取“{owner.header}”列"
+    return ignored
 
 
 def _written(value) -> str:

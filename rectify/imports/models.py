@@ -36,3 +36,13 @@ class ImportRecord(db.Model):
     batch: Mapped["Batch"] = relationship()
     created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
     undone_by: Mapped[Optional[User]] = relationship(foreign_keys=[undone_by_id])
+
+
+class ImportMapping(db.Model):
+    """A column mapping a user confirmed, for the next workbook with the same headers."""
+
+    layout: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    headers: Mapped[list[str]] = mapped_column(sa.JSON)  # as found, to show what it was made for
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))

@@ -13,7 +13,8 @@ from typing import Callable, Optional
 from flask import current_app
 
 from rectify.core.extensions import db
-from rectify.core.timeutil import local_today
+from rectify.core.timeutil import local_today, utcnow
+from rectify.imports.mapping import Mapping, MappingError, remember, remembered
 from rectify.imports.merge import Resolution
 from rectify.imports.parser import parse_workbook
 from rectify.imports.reader import DOCUMENTS, Limits, check_file, read_sheets
@@ -22,18 +23,21 @@ from rectify.imports.undo import UndoRefused, undo_import
 from rectify.imports.writer import BatchSpec, find_batch, write
 from rectify.models import Batch, ImportRecord, User
 
-__all__ = ["BatchSpec", "ImportRefused", "Report", "Resolution", "UndoRefused", "import_findings", "undo_import"]
+__all__ = ["BatchSpec", "ImportRefused", "Mapping", "MappingError", "Report", "Resolution", "UndoRefused",
+           "import_findings", "undo_import"]
 DOORS = {"web": "网页", "api": "接口", "cli": "命令行"}
 
 
 def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[User], via: str,
                     progress: Callable[[str], None] = lambda stage: None,
-                    resolution: Resolution = Resolution()) -> Report:
+                    resolution: Resolution = Resolution(), mapping: Mapping = Mapping()) -> Report:
     """Parse and validate the workbook; when it has no error, write it and its record (uncommitted).
 
     ``via`` names the door (web, api, cli). ``progress`` is told each stage as it starts (the CLI
     prints them; a page could stream them). ``resolution`` is what the user chose for a
-    re-import's conflicts, 已完成/待审核 measures and measures no longer listed (merge.py).
+    re-import's conflicts, 已完成/待审核 measures and measures no longer listed (merge.py);
+    ``mapping`` the user's column mapping and header row (mapping.py) — without one, a mapping
+    remembered for the same headers applies; one given is remembered once the import is written.
     """
     report = Report(batch=spec.title)
     limits = Limits.from_config(current_app.config)
@@ -53,7 +57,9 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
         else:
             progress(f"解析 {len(sheets)} 个工作表，共 {rows} 行")
         reference, basis = _reference_date(spec)
-        problems = parse_workbook(sheets, reference, report, basis, document=report.document)
+        report.mapping = mapping or None
+        problems = parse_workbook(sheets, reference, report, basis, document=report.document, mapping=mapping,
+                                  remembered=None if mapping else remembered())
     except ImportRefused as refused:
         report.errors.append(Finding(None, None, None, str(refused)))
         return report
@@ -71,6 +77,8 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
                           summary={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
                           created_ids=report.created_ids, changes=report.record_changes)
     db.session.add(record)
+    if mapping:
+        remember(report.layouts, mapping, by, utcnow())
     db.session.flush()
     report.record_id = record.id
     report.imported = True

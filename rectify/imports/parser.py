@@ -23,7 +23,18 @@ from openpyxl.utils import get_column_letter
 from rectify.accounts.people import split_names
 from rectify.core.timeutil import format_date
 from rectify.imports.deadlines import Deadline, DeadlineError, parse_deadline
-from rectify.imports.headers import LABELS, Header, choose, find_header, normalize_header, read_header
+from rectify.imports.headers import (
+    CORE,
+    LABELS,
+    Header,
+    apply_mapping,
+    choose,
+    find_header,
+    header_at,
+    normalize_header,
+    read_header,
+)
+from rectify.imports.mapping import Mapping, layout_key
 from rectify.imports.numbering import Item, leading_number, split_items
 from rectify.imports.reader import Sheet, merged_value_grid, optional_text
 from rectify.imports.report import ImportRefused, Report
@@ -94,16 +105,20 @@ class ParsedProblem:
 
 
 def parse_workbook(sheets: list[Sheet], reference: date, report: Report, basis: str = "反馈日期",
-                   document: bool = False) -> list[ParsedProblem]:
+                   document: bool = False, mapping: Mapping = Mapping(),
+                   remembered: Optional[dict[str, Mapping]] = None) -> list[ParsedProblem]:
     """Every table's problems. ``basis`` names where ``reference`` came from (the feedback date or
-    today); ``document``: the sheets are a Word document's tables (表格1, 表格2…)."""
+    today); ``document``: the sheets are a Word document's tables (表格1, 表格2…). ``mapping`` is the
+    user's column mapping (mapping.py); without one, a ``remembered`` mapping for a sheet's header
+    layout applies."""
     own = _own_ledger(sheets)
     problems, tables, previous = [], 0, None
     for sheet in sheets:
         if own and sheet.name in (SUMMARY_SHEET, OVERDUE_SHEET):
             report.warn(sheet.name, None, None, "本系统导出台账的汇总工作表，已跳过。")
             continue
-        parser = SheetParser(sheet, reference, basis, report, own, previous if document else None)
+        parser = SheetParser(sheet, reference, basis, report, own, previous if document else None,
+                             mapping, remembered or {})
         found = parser.parse()
         if found is None:
             continue
@@ -138,8 +153,10 @@ class SheetParser:
     """One sheet (or table): its header, then row by row, problems and their measures."""
 
     def __init__(self, sheet: Sheet, reference: date, basis: str, report: Report, own: bool,
-                 previous: Optional["SheetParser"]):
+                 previous: Optional["SheetParser"], mapping: Mapping = Mapping(),
+                 remembered: Optional[dict[str, Mapping]] = None):
         self.sheet, self.reference, self.basis, self.report, self.own = sheet, reference, basis, report, own
+        self.mapping, self.remembered = mapping, remembered or {}
         self.previous = previous
         self.hidden = sheet.hidden_columns
         self.problems: list[ParsedProblem] = []
@@ -155,6 +172,14 @@ class SheetParser:
     def parse(self) -> Optional[list[ParsedProblem]]:
         grid = merged_value_grid(self.sheet)
         header = find_header(grid, self.hidden)
+        mapping = self._mapping(header)
+        chosen_row = mapping.header_row(self.sheet.name)
+        if chosen_row is not None:
+            if chosen_row > len(grid):
+                self.report.error(self.sheet.name, None, None,
+                                  f"指定的表头行第 {chosen_row} 行超出了工作表的范围（共 {len(grid)} 行）。")
+                return None
+            header = header_at(grid, chosen_row - 1, self.hidden)
         previous = self.previous
         if header is None and previous is not None and grid and len(grid[0]) == self._width(previous.header):
             header = Header(-1, 1, previous.header.columns)  # a Word table continued on the next page
@@ -162,6 +187,14 @@ class SheetParser:
             self.report.warn(self.sheet.name, None, None, "没有表头，按上一个表格的列继续读取。")
         elif header is not None:
             choose(header, grid, self.hidden)
+        if header is not None and mapping.columns:
+            for column in apply_mapping(header, mapping.columns):
+                self.hidden = self.hidden | {column.index}  # its cells are left out, as a hidden column's
+                self.report.warn(self.sheet.name, None, column.index, f"按设置不导入“{column.header}”列。")
+        if header is not None and chosen_row is not None and not set(header.by_field) & CORE:
+            self.report.error(self.sheet.name, chosen_row - 1, None, "以这一行作为表头时，没有“存在问题”“整改要求”或"
+                                                                    "“整改措施”列，请另选表头行或指定列的字段。")
+            return None
         if header is None:
             texts = list(dict.fromkeys(t for row in grid for t in map(optional_text, row) if t))
             if texts:
@@ -179,6 +212,19 @@ class SheetParser:
             self._row(index, grid[index])
         self._finish()
         return self.problems
+
+    def _mapping(self, found: Optional[Header]) -> Mapping:
+        """The user's mapping, else one remembered for the header layout found; the layout is
+        noted for remembering a mapping confirmed now."""
+        if found is None:
+            return self.mapping
+        headers = [c.header for c in sorted(found.columns.values(), key=lambda c: c.index)]
+        layout = layout_key(headers)
+        self.report.layouts[layout] = headers
+        if not self.mapping and layout in self.remembered:
+            self.report.mapping = self.remembered[layout]
+            return self.remembered[layout]
+        return self.mapping
 
     @staticmethod
     def _width(header: Header) -> int:

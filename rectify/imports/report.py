@@ -1,6 +1,6 @@
 """What an import found: errors and warnings by sheet, row and column, and the counts."""
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -62,6 +62,8 @@ class Report:
     missing: list = field(default_factory=list)
     record_changes: dict = field(default_factory=dict)  # what undo needs (ImportRecord.changes)
     parsed: list = field(default_factory=list, repr=False)  # the problems as read, for the row-by-row preview
+    layouts: dict = field(default_factory=dict)  # header layouts found (mapping.layout_key → headers)
+    mapping: Any = None  # the column mapping applied (mapping.Mapping), when one was given or remembered
 
     def at(self, sheet: Optional[str], row: Optional[int]) -> list["Finding"]:
         """The errors and warnings of one row (``row`` 0-based, as the parser counts)."""
@@ -84,6 +86,9 @@ class Report:
             "record": self.record_id if self.imported else None,
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "sheets": self.sheets,
             "columns": self.columns, "unmapped": self.unmapped,
+            "mapping": None if not self.mapping else {"columns": self.mapping.columns,
+                                                      "header_rows": self.mapping.header_rows,
+                                                      "remembered": self.mapping.remembered},
             "changes": [_plain(c, "old", "new") for c in self.changes],
             "conflicts": [_plain(c, "system", "sheet", "taken") for c in self.conflicts],
             "held": [{"measure_id": h["measure_id"], "status": h["status"],

@@ -1,5 +1,6 @@
 """导入: upload a findings workbook, preview what it will do, confirm; history and undo."""
 import io
+import json
 import re
 from datetime import date
 
@@ -13,6 +14,8 @@ from rectify.core import uploads
 from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.timeutil import format_date, utcnow
+from rectify.imports.headers import normalize_header
+from rectify.imports.mapping import CHOICES, Mapping, MappingError
 from rectify.imports.merge import show
 from rectify.imports.operations import DOORS, BatchSpec, Resolution, UndoRefused, import_findings, undo_import
 from rectify.imports.workbooks import build_template, mark_errors
@@ -48,6 +51,7 @@ class ConfirmForm(Form):
     title = HiddenField()
     kind = HiddenField()
     feedback_on = HiddenField()
+    mapping = HiddenField()  # the column mapping the preview was made with (JSON), if the user set one
     submit = SubmitField("确认导入")
 
 
@@ -113,18 +117,62 @@ def upload():
     return _preview(report, token, filename, spec, page=1)
 
 
-def _preview(report, token, filename, spec, page):
+@bp.route("/remap", methods=["POST"])
+def remap():
+    """The preview again with the columns' fields and the header row the user chose (or the
+    importer's own reading), without uploading the file again; nothing is written."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    filename, spec = _kept(form.filename.data, form.title.data, form.kind.data, form.feedback_on.data)
+    mapping = _mapping_from(request.form)
+    data = uploads.path_for(form.token.data).read_bytes()
+    report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web", mapping=mapping)
+    db.session.rollback()
+    return _preview(report, form.token.data, filename, spec, page=1, mapping=mapping)
+
+
+def _mapping_from(form) -> Mapping:
+    """The preview's column choices: ``field:<header>`` selects and ``header_row:<sheet>`` numbers
+    (sent only when changed), or ``automatic`` for the importer's own reading."""
+    if form.get("automatic"):
+        return Mapping(automatic=True)
+    columns = {key[6:]: value for key, value in form.items() if key.startswith("field:") and value}
+    rows = {}
+    for key, value in form.items():
+        if key.startswith("header_row:") and value.strip() and value.strip() != form.get("header_row_was:" + key[11:]):
+            rows[key[11:]] = value.strip()
+    try:
+        return Mapping.from_json(json.dumps({"columns": columns, "header_rows": rows}, ensure_ascii=False))
+    except MappingError as error:
+        abort(400, description=str(error))
+
+
+def _kept(filename, title, kind, feedback_on) -> tuple[str, BatchSpec]:
+    """The file name and batch of a kept upload, as a form or a link carries them."""
+    try:
+        return clean_filename(filename or ""), _spec((title or "").replace("\x00", "")[:200] or "（预览）", kind or "other",
+                                                     date.fromisoformat(feedback_on) if feedback_on else None)
+    except (EvidenceError, ValueError):
+        abort(400)
+
+
+def _preview(report, token, filename, spec, page, mapping=None):
+    mapping = mapping or Mapping()
     confirm = ConfirmForm(formdata=None, token=token, filename=filename, title=spec.title, kind=spec.kind.value,
-                          feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
+                          feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "",
+                          mapping=mapping.as_json() if mapping else "")
     markable = filename.lower().endswith((".xlsx", ".xlsm")) and any(e.names_a_cell for e in report.errors)
     pages = max(1, -(-len(report.parsed) // PAGE))
     page = min(max(page, 1), pages)
     here = dict(token=token, filename=filename, title=spec.title, kind=spec.kind.value,
-                feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "")
+                feedback_on=spec.feedback_on.isoformat() if spec.feedback_on else "",
+                mapping=mapping.as_json() if mapping else "")
     return render_template("imports/preview.html", report=report, confirm=confirm, filename=filename,
                            token=token, markable=markable, spec=spec, show=show, shown=SHOWN,
                            rows=report.parsed[(page - 1) * PAGE:page * PAGE], page=page, pages=pages, here=here,
-                           deadline_read=deadline_read), 400 if report.errors else 200
+                           deadline_read=deadline_read, choices=CHOICES, normalize_header=normalize_header,
+                           ), 400 if report.errors else 200
 
 
 def deadline_read(deadline) -> str:
@@ -140,16 +188,19 @@ def deadline_read(deadline) -> str:
 def preview_page(token):
     """Another page of an upload's row-by-row preview (the file is read again; nothing is written)."""
     args = request.args
-    try:
-        filename = clean_filename(args.get("filename", ""))
-        spec = _spec(args.get("title", "").replace("\x00", "")[:200] or "（预览）", args.get("kind", "other"),
-                     date.fromisoformat(args["feedback_on"]) if args.get("feedback_on") else None)
-    except (EvidenceError, ValueError):
-        abort(400)
+    filename, spec = _kept(args.get("filename"), args.get("title"), args.get("kind"), args.get("feedback_on"))
+    mapping = _mapping(args.get("mapping"))
     data = uploads.path_for(token).read_bytes()
-    report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web")
+    report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web", mapping=mapping)
     db.session.rollback()
-    return _preview(report, token, filename, spec, page=args.get("page", 1, type=int))
+    return _preview(report, token, filename, spec, page=args.get("page", 1, type=int), mapping=mapping)
+
+
+def _mapping(text) -> Mapping:
+    try:
+        return Mapping.from_json(text)
+    except MappingError as error:
+        abort(400, description=str(error))
 
 
 @bp.route("/confirm", methods=["POST"])
@@ -167,7 +218,7 @@ def confirm():
         abort(400)
     user = current_user._get_current_object()
     report = import_findings(data, filename, BatchSpec(form.title.data.strip(), kind, feedback_on), by=user, via="web",
-                             resolution=_resolution(request.form))
+                             resolution=_resolution(request.form), mapping=_mapping(form.mapping.data))
     if report.errors:
         db.session.rollback()
         flash("文件已有错误，未导入。请重新上传并查看预览。", "danger")
