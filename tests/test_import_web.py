@@ -243,3 +243,37 @@ def test_a_header_row_can_be_named_when_none_was_found(client, session, login_as
     assert refused.status_code == 400 and 'name="header_row:*"' in page
     bad = client.post("/imports/remap", data={**confirm_fields(page), "header_row:*": "0"})
     assert bad.status_code == 400
+
+
+def test_an_empty_batch_name_is_taken_from_the_lists_title(client, session, login_as):
+    from test_import_mapping import ROWS, workbook
+
+    from rectify.models import Batch
+
+    login_as(Role.SUPERVISOR)
+    preview = upload(client, workbook(ROWS), title="")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "导入到批次“县委第一巡察组反馈问题整改清单”" in page and "按表格标题拟定" in page
+    client.post("/imports/confirm", data=confirm_fields(page))
+    assert session.scalar(sa.select(Batch.title)) == "县委第一巡察组反馈问题整改清单"
+
+    plain = upload(client, ledgers.simple_ledger([[1, "问题甲", "措施一", "组织人事部", "周洁", "2023年6月30日"]]),
+                   filename="督查交办问题.xlsx", title="").get_data(as_text=True)
+    assert "导入到批次“督查交办问题”" in plain  # no title row: the file's name
+
+
+def test_a_refused_form_keeps_the_chosen_file(client, session, login_as):
+    login_as(Role.SUPERVISOR)
+    refused = upload(client, ledgers.messy_ledger(), feedback_on="2023-13-45")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "已选择文件“巡察反馈台账.xlsx”" in page
+    token = re.search(r'name="kept_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    again = client.post("/imports/", data={"title": "县委第三巡察组反馈意见整改", "kind": "xuncha",
+                                          "feedback_on": "2023-03-15", "kept_token": token,
+                                          "kept_filename": "巡察反馈台账.xlsx"}, content_type="multipart/form-data")
+    assert again.status_code == 200 and "将新建问题 3 个、措施 5 项" in again.get_data(as_text=True)
+    forged = client.post("/imports/", data={"title": "x", "kind": "xuncha", "kept_token": "../" + "0" * 29,
+                                           "kept_filename": "a.xlsx"}, content_type="multipart/form-data")
+    assert forged.status_code == 400 and "请选择要导入的文件" in forged.get_data(as_text=True)
+    assert count(session, Measure) == 0

@@ -7,6 +7,8 @@ commits (or, for a preview, a dry run or a refusal, rolls back): nothing is ever
 ``undo_import`` takes an import back on the same terms for every door.
 """
 import hashlib
+import re
+from dataclasses import replace
 from datetime import date
 from typing import Callable, Optional
 
@@ -66,6 +68,9 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     report.problems = len(problems)
     report.measures = sum(len(p.measures) for p in problems)
     report.parsed = problems
+    if not spec.title:  # left empty on the page: the list's own title names the batch
+        spec = replace(spec, title=propose_title(report, filename))
+        report.batch, report.title_proposed = spec.title, True
     if not problems and not report.errors:
         report.errors.append(Finding(None, None, None, "表格中没有找到任何问题。"))
     if report.errors:
@@ -83,6 +88,23 @@ def import_findings(data: bytes, filename: str, spec: BatchSpec, by: Optional[Us
     report.record_id = record.id
     report.imported = True
     return report
+
+
+TITLE_WORDS = ("清单", "台账", "问题", "整改", "反馈", "意见", "通报", "交办", "明细", "情况", "汇总", "隐患", "审计", "巡察",
+               "巡视", "督查")
+NOT_TITLE = re.compile(r"^(附件|附表)\s*\d*[:：]?$|^(填报|填表|报送|制表|联系)|[:：]")
+
+
+def propose_title(report: Report, filename: str) -> str:
+    """The batch name a list proposes: the first title-like line above its header
+    (县委第一巡察组反馈问题整改清单), else the file's name without its extension."""
+    longest = Batch.__table__.c.title.type.length
+    for sheet in report.sheets:
+        for text in sheet.get("above_header", []):
+            line = re.sub(r"\s+", "", text)
+            if 6 <= len(line) <= longest and any(w in line for w in TITLE_WORDS) and not NOT_TITLE.search(line):
+                return line
+    return filename.rsplit(".", 1)[0].strip()[:longest] or "导入的问题清单"
 
 
 def _reference_date(spec: BatchSpec) -> tuple[date, str]:

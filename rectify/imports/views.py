@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from rectify.core import uploads
 from rectify.core.extensions import db
@@ -39,7 +39,9 @@ def supervisors_only():
 
 class UploadForm(Form):
     file = FileField("问题清单（.xlsx、.xls、.ods，或含表格的 Word 文档 .docx）")
-    title = StringField("导入到批次", validators=[DataRequired("请填写批次名称。"), Length(max=200)])
+    title = StringField("导入到批次", validators=[Length(max=200, message="批次名称最多 200 个字。")])
+    kept_token = HiddenField()  # a file chosen before the form was refused: not chosen again
+    kept_filename = HiddenField()
     kind = SelectField("来源", choices=SourceKind.choices())
     feedback_on = DateField("反馈日期（用于推定未写年份的时限）", validators=[Optional()])
     submit = SubmitField("上传并预览")
@@ -75,7 +77,7 @@ def _resolution(form) -> Resolution:
 
 
 def _spec(title, kind, feedback_on) -> BatchSpec:
-    return BatchSpec(title.strip(), SourceKind(kind), feedback_on)
+    return BatchSpec((title or "").strip(), SourceKind(kind), feedback_on)
 
 
 def _history():
@@ -100,21 +102,35 @@ def index():
 def upload():
     form = UploadForm()
     upload = form.file.data
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors = [*form.file.errors, "请选择要导入的文件。"]
-        return _index(form, 400)
+    chosen = upload is not None and bool(getattr(upload, "filename", ""))
     try:
-        filename = clean_filename(upload.filename)
+        if chosen:
+            filename, data = clean_filename(upload.filename), upload.read()
+            token = uploads.keep(data)
+        elif _kept_token(form.kept_token.data):
+            token, filename = form.kept_token.data, clean_filename(form.kept_filename.data or "")
+            data = uploads.path_for(token).read_bytes()
+        else:
+            filename = data = token = None
     except EvidenceError as error:
         form.file.errors = [str(error)]
         return _index(form, 400)
-    data = upload.read()
-    token = uploads.keep(data)
+    valid = form.validate_on_submit()
+    if token is None:
+        form.file.errors = [*form.file.errors, "请选择要导入的文件。"]
+    if not valid or token is None:
+        if token is not None:  # the file stays chosen: the user corrects the form, not the upload
+            form.kept_token.data, form.kept_filename.data = token, filename
+        return _index(form, 400)
     spec = _spec(form.title.data, form.kind.data, form.feedback_on.data)
     report = import_findings(data, filename, spec, by=current_user._get_current_object(), via="web")
     db.session.rollback()  # a preview writes nothing
-    return _preview(report, token, filename, spec, page=1)
+    return _preview(report, token, filename, BatchSpec(report.batch or spec.title, spec.kind, spec.feedback_on), page=1)
+
+
+def _kept_token(token) -> bool:
+    return bool(token) and len(token) == 32 and all(c in "0123456789abcdef" for c in token) \
+        and (uploads.folder() / token).exists()
 
 
 @bp.route("/remap", methods=["POST"])
