@@ -277,3 +277,21 @@ def test_a_refused_form_keeps_the_chosen_file(client, session, login_as):
                                            "kept_filename": "a.xlsx"}, content_type="multipart/form-data")
     assert forged.status_code == 400 and "请选择要导入的文件" in forged.get_data(as_text=True)
     assert count(session, Measure) == 0
+
+
+def test_a_new_name_one_character_from_a_known_person_can_be_taken_for_them(client, session, login_as, make_user):
+    from rectify.models import Person
+
+    login_as(Role.SUPERVISOR)
+    zhou = make_user(Role.OWNER, name="周洁", person=True)
+    make_user(Role.OWNER, name="黄磊")  # an account, no person yet
+    rows = [[1, "问题甲", "措施一", "组织人事部", "周杰", "2023年6月30日"],
+            [2, "问题乙", "措施二", "组织人事部", "黄磊", "2023年6月30日"]]
+    page = upload(client, ledgers.simple_ledger(rows)).get_data(as_text=True)
+    names = page[page.index('id="import-names"'):page.index("</section>", page.index('id="import-names"'))]
+    assert "新建人员“周杰”" in names and "即已有的“周洁”（组织人事部，有账号）" in names
+    assert "新建人员，关联同名账号" in names
+    client.post("/imports/confirm", data={**confirm_fields(page), "person:周杰": "周洁"})
+    measure = session.scalar(sa.select(Measure).where(Measure.text == "措施一"))
+    assert [o.name for o in measure.owners] == ["周洁"] and measure.owners[0].user_id == zhou.id
+    assert session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.name == "周杰")) == 0

@@ -60,6 +60,8 @@ class Resolution:
     include: frozenset = frozenset()  # … or these measure ids only
     delete_missing: bool = False  # soft delete every measure the sheet no longer lists
     delete: frozenset = frozenset()  # … or these measure ids only
+    people: dict = field(default_factory=dict)  # a new name → the existing person it is (周杰 → 周洁)
+    units: dict = field(default_factory=dict)  # a new unit → the existing unit it is
 
     def takes_sheet(self, key: str) -> bool:
         return self.on_conflict == "sheet" or key in self.sheet

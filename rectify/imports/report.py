@@ -63,6 +63,8 @@ class Report:
     record_changes: dict = field(default_factory=dict)  # what undo needs (ImportRecord.changes)
     parsed: list = field(default_factory=list, repr=False)  # the problems as read, for the row-by-row preview
     layouts: dict = field(default_factory=dict)  # header layouts found (mapping.layout_key → headers)
+    new_people: list = field(default_factory=list)  # {name, account, suggestions: [{name, detail}]}
+    new_units: list = field(default_factory=list)  # {name, suggestions: [{name, detail}]}
     title_proposed: bool = False  # the batch name was left empty and taken from the list's title
     mapping: Any = None  # the column mapping applied (mapping.Mapping), when one was given or remembered
 

@@ -68,7 +68,12 @@ def _resolution(form) -> Resolution:
     def ids(name):
         return frozenset(int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 13)
 
+    def chosen(prefix, longest):
+        return {key[len(prefix):]: value.strip() for key, value in form.items()
+                if key.startswith(prefix) and value.strip() and len(value) <= longest and len(key) <= longest + 10}
+
     return Resolution(
+        people=chosen("person:", 64), units=chosen("unit:", 100),
         on_conflict="sheet" if form.get("sheet_all") else "keep",
         sheet=frozenset(v for v in form.getlist("sheet") if CONFLICT_KEY.match(v)),
         include_protected=bool(form.get("include_all")), include=ids("include"),

@@ -83,6 +83,7 @@ def write(problems: list[ParsedProblem], spec: BatchSpec, by: Optional[User], re
         db.session.add(batch)
         db.session.flush()
     report.batch = batch.title
+    _rename(problems, resolution)
     units = _units(problems, report)
     people = _people(problems, report)
     live = db.session.scalars(
@@ -387,6 +388,43 @@ def _has_progress(measure, text) -> bool:
     ) is not None
 
 
+def _rename(problems: list[ParsedProblem], resolution: Resolution) -> None:
+    """The names the user chose in the preview instead of new ones (周杰 is the existing 周洁)."""
+    people, units = resolution.people, resolution.units
+    if not people and not units:
+        return
+
+    def person(names):
+        return list(dict.fromkeys(people.get(n, n) for n in names))
+
+    for p in problems:
+        p.leaders, p.unit = person(p.leaders), units.get(p.unit, p.unit)
+        for m in p.measures:
+            m.leaders, m.owners, m.unit = person(m.leaders), person(m.owners), units.get(m.unit, m.unit)
+            m.cooperating = list(dict.fromkeys(units.get(u, u) for u in m.cooperating))
+
+
+def _near_misses(new: list[str]) -> dict[str, list[dict]]:
+    """Existing people a new name may be a typo for: the same surname and length, one character
+    apart (周杰 / 周洁), with their unit and whether they have an account. One query."""
+    surnames = {n[0] for n in new if len(n) >= 2}
+    if not surnames:
+        return {}
+    existing = db.session.execute(
+        sa.select(Person.name, Department.name, User.username).outerjoin(Department, Person.department_id == Department.id)
+        .outerjoin(User, Person.user_id == User.id)
+        .where(sa.or_(*(Person.name.like(f"{s}%") for s in sorted(surnames)[:200])))
+    ).all()
+    near: dict[str, list[dict]] = {}
+    for name in new:
+        for other, unit, account in existing:
+            if other != name and len(other) == len(name) and other[0] == name[0] \
+                    and sum(a != b for a, b in zip(other, name)) == 1 and other not in {s["name"] for s in near.get(name, [])}:
+                detail = "，".join(filter(None, [unit, "有账号" if account else "无账号"]))
+                near.setdefault(name, []).append({"name": other, "detail": detail})
+    return near
+
+
 def _units(problems, report) -> dict[str, Department]:
     """Every unit named, existing or new (with a warning, and a suggestion when one is close)."""
     named = []
@@ -401,6 +439,7 @@ def _units(problems, report) -> dict[str, Department]:
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.75)
         hint = f"，与已有单位“{'”“'.join(close)}”相近，请确认是否为同一单位" if close else ""
         report.warn(None, None, None, f"新建单位“{name}”{hint}。")
+        report.new_units.append({"name": name, "suggestions": [{"name": n, "detail": "已有单位"} for n in close]})
         known[name] = Department(name=name)
         db.session.add(known[name])
         report.created["units"] += 1
@@ -418,6 +457,11 @@ def _people(problems, report) -> dict[str, Person]:
     new = [n for n in names if n not in before]
     if new:
         linked = [n for n in new if people[n].user is not None]
+        near = _near_misses(new)
+        for name in new:
+            user = people[name].user
+            report.new_people.append({"name": name, "account": user.username if user is not None else None,
+                                      "suggestions": near.get(name, [])})
         report.warn(None, None, None, f"新增人员 {len(new)} 名：{'、'.join(new[:20])}{'等' if len(new) > 20 else ''}"
                     f"（其中 {len(linked)} 名已按姓名关联到用户账号）。")
         report.created["people"] += len(new)
