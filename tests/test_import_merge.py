@@ -322,3 +322,42 @@ def test_people_with_accounts_hear_of_measures_an_import_gives_them(app, session
     latest = session.scalars(sa.select(Notification).where(Notification.user_id == zhou.id)
                              .order_by(Notification.id.desc())).first()
     assert "开展档案专项审核" in json.dumps(latest.items, ensure_ascii=False)
+
+
+def test_undo_puts_back_a_problems_fields_the_import_filled(app, session):
+    from rectify.models import Problem
+
+    plain = ledgers.simple_ledger([[1, "干部档案管理不规范。", "逐一核查干部档案。", "周洁", "2026年12月15日"]],
+                                  headers=("序号", "存在问题", "整改措施", "责任人", "整改时限"))
+    run(app, plain)
+    assert session.scalar(sa.select(Problem)).lead_unit is None
+    filled = run(app, FIRST)
+    session.expire_all()
+    assert session.scalar(sa.select(Problem).where(Problem.number == "1")).lead_unit.name == "组织人事部"
+    with app.app_context():
+        undo_import(db.session.get(ImportRecord, filled.record_id), None, utcnow())
+        db.session.commit()
+    session.expire_all()
+    assert session.scalar(sa.select(Problem).where(Problem.number == "1")).lead_unit is None
+
+
+def test_undo_of_an_import_people_were_told_of_keeps_the_notices_and_refuses_once_a_plan_is_drafted(
+        app, session, make_user):
+    from rectify.models import Notification, Plan, Problem
+
+    zhou = make_user(Role.OWNER, name="周洁", person=True)
+    first = run(app, FIRST)
+    with app.app_context():
+        undo_import(db.session.get(ImportRecord, first.record_id), None, utcnow())
+        db.session.commit()
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Measure)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                          .where(Notification.user_id == zhou.id)) == 1  # what she was told stays told
+
+    again = run(app, FIRST)
+    session.add(Plan(problem=session.scalar(sa.select(Problem).where(Problem.number == "2")), measures=[]))
+    session.commit()
+    with app.app_context():
+        with pytest.raises(UndoRefused, match="起草整改方案"):
+            undo_import(db.session.get(ImportRecord, again.record_id), None, utcnow())

@@ -15,11 +15,14 @@ from rectify.accounts import audit
 from rectify.core.extensions import db
 from rectify.imports.merge import FIELDS, Names, revert
 from rectify.models import (
+    Event,
     Evidence,
     ExtensionRequest,
     ImportRecord,
     Measure,
     Notice,
+    Notification,
+    Plan,
     Problem,
     ProgressUpdate,
     User,
@@ -33,7 +36,8 @@ class UndoRefused(Exception):
 
 def worked_on(record: ImportRecord) -> bool:
     """Whether anyone has touched what ``record`` created: signed for it, reported on it (beyond
-    the progress the import itself wrote), attached evidence, asked for more time, edited it."""
+    the progress the import itself wrote), attached evidence, asked for more time, edited it, or
+    drafted a 整改方案 for one of its problems."""
     measure_ids = record.created_ids.get("measures", [])
     if not measure_ids:
         return False
@@ -42,6 +46,7 @@ def worked_on(record: ImportRecord) -> bool:
     if record.created_by_id is not None:
         others = sa.and_(others, ProgressUpdate.author_id != record.created_by_id)
     checks = [
+        sa.select(Plan.id).where(Plan.problem_id.in_(record.created_ids.get("problems") or [0])),
         sa.select(Measure.id).where(Measure.id.in_(measure_ids), touched),
         sa.select(Evidence.id).where(Evidence.measure_id.in_(measure_ids)),
         sa.select(ExtensionRequest.id).where(ExtensionRequest.measure_id.in_(measure_ids)),
@@ -55,21 +60,44 @@ def undo_import(record: ImportRecord, by: Optional[User], now: datetime) -> int:
     if record.undone_at is not None:
         raise UndoRefused("该次导入已撤销。")
     if worked_on(record):
-        raise UndoRefused("该次导入新建的措施已有人签收、填报或修改，不能撤销。")
+        raise UndoRefused("该次导入新建的问题或措施已有人签收、填报、修改或起草整改方案，不能撤销。")
     _revert_changes(record, by, now)
     measure_ids = record.created_ids.get("measures", []) or [0]
     db.session.execute(sa.delete(ProgressUpdate).where(ProgressUpdate.measure_id.in_(measure_ids)))
     db.session.execute(sa.delete(Notice).where(Notice.measure_id.in_(measure_ids)))  # reminders about them
+    # Notices already given (an assignment) stay as they were told; they no longer point at the measure.
+    db.session.execute(sa.update(Event).where(Event.measure_id.in_(measure_ids)).values(measure_id=None))
+    db.session.execute(sa.update(Notification).where(Notification.measure_id.in_(measure_ids)).values(measure_id=None))
     for measure in db.session.scalars(sa.select(Measure).where(Measure.id.in_(measure_ids))):
         db.session.delete(measure)
     db.session.flush()
     for problem in db.session.scalars(sa.select(Problem).where(Problem.id.in_(record.created_ids.get("problems") or [0]))):
         if not problem.measures:
+            db.session.execute(sa.update(Event).where(Event.problem_id == problem.id).values(problem_id=None))
             db.session.delete(problem)
     record.undone_at, record.undone_by = now, by
     audit.record(by, "undo_import", record.batch, {"import": [record.filename, None]})
     db.session.flush()
     return len(record.created_ids.get("measures", []))
+
+
+def _revert_problems(changes: list[dict], by: Optional[User], names: Names) -> None:
+    """Put back a problem's own fields the import filled or took from the sheet."""
+    from rectify.imports.writer import PROBLEM_LABELS, problem_values, put_problem
+
+    problems = {p.id: p for p in db.session.scalars(
+        sa.select(Problem).where(Problem.id.in_({c["problem"] for c in changes} or [0])))}
+    for change in changes:
+        problem = problems.get(change["problem"])
+        if problem is not None and problem_values(problem)[change["field"]] != change["new"]:
+            raise UndoRefused(f"问题“{problem.description[:30]}”的{PROBLEM_LABELS[change['field']]}在导入后又有修改，"
+                              "不能撤销该次导入。")
+    for change in changes:
+        problem = problems.get(change["problem"])
+        if problem is not None:
+            before = audit.snapshot(problem, ["aspect", "category", "lead_unit", "leaders"])
+            put_problem(problem, change["field"], change["old"], names)
+            audit.record_changes(by, "undo_import", problem, before)
 
 
 def _revert_changes(record: ImportRecord, by: Optional[User], now: datetime) -> None:
@@ -99,6 +127,7 @@ def _revert_changes(record: ImportRecord, by: Optional[User], now: datetime) -> 
             measure.acknowledged_at = measure.acknowledged_by = None
         audit.record_changes(by, "undo_import", measure, before)
         announce_assignment(measure, by, owners_before, unit_before)
+    _revert_problems(changes.get("problems", []), by, names)
     for measure_id, values in memory.items():
         if measure_id in measures:
             measures[measure_id].imported_values = values

@@ -179,25 +179,22 @@ class _Merger:
         system is kept (and named) unless every conflict takes the sheet's."""
         wanted = {"aspect": parsed.aspect, "category": parsed.category, "lead_unit": parsed.unit,
                   "leaders": sorted(dict.fromkeys(parsed.leaders))}
-        now = {"aspect": problem.aspect, "category": problem.category,
-               "lead_unit": problem.lead_unit.name if problem.lead_unit else None,
-               "leaders": sorted(p.name for p in problem.leaders)}
+        now = problem_values(problem)
         before = audit.snapshot(problem, ["aspect", "category", "lead_unit", "leaders"])
         for name, value in wanted.items():
             if not value or value == now[name]:
                 continue
-            if now[name] and not self.resolution.takes_sheet(f"p{problem.id}.{name}"):
+            taken = "sheet" if self.resolution.takes_sheet(f"p{problem.id}.{name}") else "system"
+            if now[name]:
                 self.report.conflicts.append(dict(
                     problem_id=problem.id, measure_id=None, number=problem.number, text=problem.description,
-                    field=name, label=PROBLEM_LABELS[name], system=now[name], sheet=value, taken="system",
+                    field=name, label=PROBLEM_LABELS[name], system=now[name], sheet=value, taken=taken,
                     key=f"p{problem.id}.{name}"))
-                continue
-            if name == "lead_unit":
-                problem.lead_unit = self.names.unit(value)
-            elif name == "leaders":
-                problem.leaders = self.names.persons(value)
-            else:
-                setattr(problem, name, value)
+                if taken == "system":
+                    continue
+            put_problem(problem, name, value, self.names)
+            self.record.setdefault("problems", []).append({"problem": problem.id, "field": name,
+                                                           "old": now[name], "new": value})
         entry = audit.record_changes(self.by, "import_update", problem, before)
         return entry is not None
 
@@ -259,6 +256,22 @@ class _Merger:
                     measure.deleted_at = now
                     audit.record(self.by, "import_delete", measure)
                     self.record["deleted"].append(measure.id)
+
+
+def problem_values(problem: Problem) -> dict:
+    """A problem's own fields as the merge compares them."""
+    return {"aspect": problem.aspect, "category": problem.category,
+            "lead_unit": problem.lead_unit.name if problem.lead_unit else None,
+            "leaders": sorted(p.name for p in problem.leaders)}
+
+
+def put_problem(problem: Problem, name: str, value, names: Names) -> None:
+    if name == "lead_unit":
+        problem.lead_unit = names.unit(value)
+    elif name == "leaders":
+        problem.leaders = names.persons(value or [])
+    else:
+        setattr(problem, name, value)
 
 
 def _match(unmatched: list[Measure], item: ParsedMeasure) -> Optional[Measure]:
