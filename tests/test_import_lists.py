@@ -168,7 +168,8 @@ def test_the_preview_says_which_column_became_which_field_and_the_ticket_shows_t
     page = client.post("/imports/", content_type="multipart/form-data", data={
         "title": "交办", "kind": "supervision", "feedback_on": "2020-08-04",
         "file": (io.BytesIO(data), "交办清单.xlsx")}).get_data(as_text=True)
-    assert "<td>问题点位</td><td>点位</td>" in page and "与“属地”列同为责任单位" in page
+    assert re.search(r'<td>问题点位</td>\s*<td><select[^>]*name="field:问题点位".*?<option value="location" selected>点位',
+                     page, re.S) and "与“属地”列同为责任单位" in page
     imported(app, BY_NAME["双创交办清单"], data)
     problem = session.scalar(sa.select(Problem).where(Problem.description.startswith("公厕")))
     ticket = client.get(f"/problems/{problem.id}").get_data(as_text=True)
