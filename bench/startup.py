@@ -7,7 +7,11 @@ flask_wtf``. Against it, on a migrated SQLite instance with an administrator: ``
 commands that do little beyond starting (``users list``, a group's ``--help``, ``findings history``)
 and ``python app.py`` up to its first answered request (``/login``, rendered from its template).
 Each variant runs ``--repeat`` times, interleaved, and its fastest run counts: on a shared machine
-any single run can be a third slower for no reason of its own. Not a test.
+any single run can be a third slower for no reason of its own. For scale, the floor: the ``flask``
+command running an empty app (Flask's CLI loads every installed plugin, Flask-Limiter's among them).
+Python keeps its compiled modules (``__pycache__``) as it does on any installation, even where
+PYTHONDONTWRITEBYTECODE is set (``--no-bytecode`` keeps that setting: every start compiles Rectify
+again). Not a test.
 """
 import argparse
 import os
@@ -60,10 +64,14 @@ def timed_server(env) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each variant; the fastest counts")
+    parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if set")
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="rectify-startup-bench-")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_")},
-           "RECTIFY_INSTANCE": instance}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_")}, "RECTIFY_INSTANCE": instance}
+    if not args.no_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    empty = Path(instance) / "empty_app.py"
+    empty.write_text(f"{BARE}\napp = flask.Flask(__name__)\napp.cli.command('hello')(lambda: None)\n")
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     try:
         subprocess.run([sys.executable, "-c", "import app, rectify.serve as s; s.prepare(app.app)"], cwd=ROOT,
@@ -74,13 +82,16 @@ def main():
             "flask ledger --help": lambda: timed_process([*flask, "ledger", "--help"], env),
             "flask findings history": lambda: timed_process([*flask, "findings", "history"], env),
             "python app.py to first page": lambda: timed_server(env),
+            "floor: flask CLI, empty app": lambda: timed_process([sys.executable, "-m", "flask", "--app", str(empty),
+                                                                  "hello"], env),
         }
         best = {name: float("inf") for name in variants}
         for _ in range(args.repeat):
             for name, run in variants.items():
                 best[name] = min(best[name], run())
         reference = best["bare import (reference)"]
-        print(f"best of {args.repeat} interleaved runs, whole processes")
+        print(f"best of {args.repeat} interleaved runs, whole processes"
+              + (", compiling every start" if "PYTHONDONTWRITEBYTECODE" in env else ""))
         for name, seconds in best.items():
             print(f"{name:32} {seconds:6.3f} s  {seconds / reference:5.2f}×")
     finally:
