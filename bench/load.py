@@ -3,6 +3,7 @@
     python bench/load.py                       # SQLite, `python app.py` (waitress, 8 threads), 50 users, 60 s
     python bench/load.py --postgres            # PostgreSQL, gunicorn with 4 workers + one scheduler process
     python bench/load.py --users 20 --seconds 30 --problems 3334
+    python bench/load.py --users 200 --think 10   # each user pauses 10 s on average between actions
 
 The mix an office makes: 70% page views (dashboard, board, list pages, a ticket), 20% progress
 reports with a small evidence file (the ticket's form, as a browser posts it), 10% exports and
@@ -112,14 +113,22 @@ def timed(recorder, kind, call):
     return (status, headers, body) if ok else None
 
 
-def simulate(url, person, supervisor, stop, recorder, seed):
-    rng = random.Random(seed)
+def signed_in(url, person, recorder):
     client = Browserless(url)
     if client.submit("/login", {"username": person["username"], "password": PASSWORD})[0] != 302:
         recorder.note("login", 0, False, "login refused")
+        return None
+    return client
+
+
+def simulate(client, person, supervisor, stop, recorder, seed, think):
+    rng = random.Random(seed)
+    if client is None:
         return
     count = 0
     while not stop.is_set():
+        if think and stop.wait(rng.expovariate(1 / think)):  # reading the page, typing
+            break
         kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
         measure_id, problem_id = rng.choice(person["measures"]) if person["measures"] else (None, None)
         if kind == "view":
@@ -164,7 +173,7 @@ def report(recorder, seconds):
             print(f"errors ({kind}): {sorted(set(errors))[:5]}")
 
 
-def verify(env, written: list[str]) -> None:
+def verify(env, written: list[str]) -> bool:
     os.environ.update(env)
     from sqlalchemy import func, select
 
@@ -182,6 +191,7 @@ def verify(env, written: list[str]) -> None:
     extra = set(counts) - set(written)
     print(f"writes answered 2xx/3xx: {len(written)}; in the database once: {sum(1 for t in written if counts.get(t) == 1)}; "
           f"missing: {len(missing)}; doubled: {len(doubled)}; not answered but stored: {len(extra)}")
+    return not (missing or doubled)
 
 
 def main():
@@ -190,6 +200,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--problems", type=int, default=3334)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--think", type=float, default=0,
+                        help="mean pause of a user between actions, in seconds (0: back to back)")
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="rectify-load-"))
@@ -231,10 +243,13 @@ def main():
         supervisor = Browserless(url)
         assert supervisor.submit("/login", {"username": "loadsup", "password": PASSWORD})[0] == 302
         recorder, stop = Recorder(), threading.Event()
-        threads = [threading.Thread(target=simulate, args=(url, person, supervisor, stop, recorder, index))
-                   for index, person in enumerate(people)]
+        # Everyone signs in before the clock starts: a hundred password checks at once are not an office's morning.
+        clients = [signed_in(url, person, recorder) for person in people]
+        threads = [threading.Thread(target=simulate, args=(client, person, supervisor, stop, recorder, index, args.think))
+                   for index, (client, person) in enumerate(zip(clients, people))]
         print(f"{'PostgreSQL, gunicorn 4 workers × 4 threads + scheduler' if args.postgres else 'SQLite, python app.py'}: "
-              f"{args.users} users for {args.seconds} s on {args.problems * 3} measures")
+              f"{args.users} users for {args.seconds} s on {args.problems * 3} measures"
+              + (f", {args.think:g} s between a user's actions on average" if args.think else ", back to back"))
         for thread in threads:
             thread.start()
         time.sleep(args.seconds)
@@ -248,7 +263,10 @@ def main():
         if any(recorder.errors.values()) and log.exists():
             print("server log (errors):", *[line for line in log.read_text(encoding="utf-8").splitlines()
                                            if "ERROR" in line or "Error" in line][-20:], sep="\n  ")
-        verify(env, recorder.written)
+        faultless = verify(env, recorder.written) and not any(recorder.errors.values())
+        print("OK: no errors, every answered write stored exactly once" if faultless else "FAILED")
+        if not faultless:
+            sys.exit(1)
     finally:
         for process in processes:
             process.terminate()

@@ -1,9 +1,8 @@
 """``python app.py``: prepare the database, then serve with waitress (Windows and Linux)."""
 import argparse
 
-import waitress
-
 from rectify.accounts.operations import ensure_admin
+from rectify.core import memory
 from rectify.core.database import upgrade_database
 from rectify.core.extensions import db
 
@@ -52,6 +51,9 @@ def main(app, argv) -> int:
 
         build(app).start()
         print(f"定时任务已启动：每日 {app.config['RECTIFY_REMIND_AT']} 发送提醒。", flush=True)
+    import waitress
+
+    memory.settle()
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Rectify 已启动：http://{shown_host}:{args.port}/ （按 Ctrl+C 停止）", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="Rectify")

@@ -302,7 +302,7 @@ def test_a_backup_naming_a_path_outside_the_instance_is_refused(app, filled, tar
 def _head() -> str:
     from alembic.script import ScriptDirectory
 
-    from rectify.core.extensions import MIGRATIONS_DIR
+    from rectify.core.database import MIGRATIONS_DIR
 
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 

@@ -15,14 +15,12 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from flask import current_app
 
 from rectify.backup import archive, postgres, sqlite
 from rectify.backup.archive import BackupError
-from rectify.core.database import upgrade_database
-from rectify.core.extensions import MIGRATIONS_DIR, db
+from rectify.core.database import MIGRATIONS_DIR, upgrade_database
+from rectify.core.extensions import db
 from rectify.core.timeutil import to_local
 
 __all__ = ["BackupError", "make_backup", "restore_backup", "scheduled_backup", "listing", "folder"]
@@ -156,6 +154,9 @@ def _check_revision(revision: str | None) -> None:
     """A backup from this version or an older one restores (the migrations bring it up to date)."""
     if revision is None:
         return
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     scripts = ScriptDirectory(str(MIGRATIONS_DIR))
     try:
         scripts.get_revision(revision)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import sqlalchemy as sa
-from psycopg.conninfo import make_conninfo
 
 from rectify.backup.archive import CHUNK, BackupError
 
@@ -37,6 +36,8 @@ def _tool(name: str) -> str:
 def _connection(url: sa.URL) -> tuple[str, dict]:
     """libpq connection string and environment for ``url``; the password goes in the environment,
     where other users' ``ps`` cannot see it."""
+    from psycopg.conninfo import make_conninfo  # psycopg: loaded when PostgreSQL is used
+
     params = {"host": url.host, "port": url.port, "dbname": url.database, "user": url.username}
     params.update({key: value for key, value in url.query.items() if isinstance(value, str)})
     environment = dict(os.environ)

@@ -1,12 +1,10 @@
 """Extension objects, created unbound and bound to an app in the factory (``init_app``)."""
 import os
 import sqlite3
-from pathlib import Path
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -14,6 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from rectify.core.commands import LazyGroup
+from rectify.core.database import PendingMigrations, bind_migrations
 from rectify.core.files import create_private_file
 
 # Named constraints let Alembic alter them, on SQLite too (batch mode).
@@ -31,7 +31,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -58,16 +57,22 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-
-
 def init_app(app):
     """Bind the extensions to ``app``; trust ``RECTIFY_PROXY_COUNT`` proxies' X-Forwarded-* headers."""
     if app.config["RECTIFY_PROXY_COUNT"]:
         hops = app.config["RECTIFY_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    # Flask-Migrate (and alembic) load when a migration runs or a ``flask db`` command is given.
+    app.extensions["migrate"] = PendingMigrations(app)
+    app.cli.add_command(LazyGroup("db", lambda: _migrate_commands(app), help="Perform database migrations."))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+
+
+def _migrate_commands(app):
+    from flask_migrate.cli import db as migrate_cli
+
+    bind_migrations(app)
+    return migrate_cli

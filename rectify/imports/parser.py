@@ -18,8 +18,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Optional
 
-from openpyxl.utils import get_column_letter
-
 from rectify.accounts.people import split_names
 from rectify.core.timeutil import format_date
 from rectify.imports.deadlines import Deadline, DeadlineError, parse_deadline
@@ -37,7 +35,7 @@ from rectify.imports.headers import (
 from rectify.imports.mapping import Mapping, layout_key
 from rectify.imports.numbering import Item, leading_number, split_items
 from rectify.imports.reader import Sheet, merged_value_grid, optional_text
-from rectify.imports.report import ImportRefused, Report
+from rectify.imports.report import ImportRefused, Report, column_letter
 from rectify.imports.statuses import status_for, status_stated
 from rectify.ledgers.builder import ID_HEADER, OVERDUE_SHEET, SUMMARY_SHEET
 from rectify.ledgers.rows import PROBLEM_ITSELF
@@ -551,5 +549,5 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def _letter(column: int) -> str:
-    return get_column_letter(column + 1)
+    return column_letter(column + 1)
 

@@ -2,8 +2,6 @@
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
 
 class ImportRefused(ValueError):
     """The file as a whole cannot be imported (wrong type, encrypted, too large, no table)."""
@@ -27,7 +25,7 @@ class Finding:
 
     def __str__(self) -> str:
         if self.in_document:
-            column = f"第 {column_index_from_string(self.column)} 列" if self.column else ""
+            column = f"第 {column_number(self.column)} 列" if self.column else ""
             sheet = self.sheet or ""
         else:
             column = f"{self.column} 列" if self.column else ""
@@ -110,7 +108,24 @@ def _finding(sheet, row_index, column_index, message, in_document=False) -> Find
     return Finding(
         sheet,
         row_index + 1 if row_index is not None else None,
-        get_column_letter(column_index + 1) if column_index is not None else None,
+        column_letter(column_index + 1) if column_index is not None else None,
         message,
         in_document and sheet is not None,
     )
+
+
+def column_letter(number: int) -> str:
+    """Excel's name of the column numbered from 1 (1 → A, 27 → AA), without loading openpyxl."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """The number of the column Excel names ``letters`` (A → 1, AA → 27)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number

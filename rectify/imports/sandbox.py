@@ -40,10 +40,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from openpyxl.utils import get_column_letter
-
 from rectify.imports.extent import too_large
-from rectify.imports.report import ImportRefused
+from rectify.imports.report import ImportRefused, column_letter
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
 EXIT_OUT_OF_MEMORY = 3  # as in sandbox_child.py
@@ -194,7 +192,7 @@ def _refusal(message: dict, filename: str, limits, document: bool = False) -> Im
         return ImportRefused(f"Word 文档的{message['sheet']}第 {message['row'] + 1} 行第 {message['column'] + 1} 列"
                              f"的单元格有 {message['length']:,} 个字符，超过 32,767 个字符的上限，请删减后重新导入。")
     if why == "cell":
-        return ImportRefused(f"工作表“{message['sheet']}”第 {message['row'] + 1} 行 {get_column_letter(message['column'] + 1)} 列"
+        return ImportRefused(f"工作表“{message['sheet']}”第 {message['row'] + 1} 行 {column_letter(message['column'] + 1)} 列"
                              f"的单元格有 {message['length']:,} 个字符，超过 Excel 单元格 32,767 个字符的上限，请删减后重新导入。")
     if why == "encrypted":
         return ImportRefused(f"“{filename}”已加密，请取消密码后重新导入。")

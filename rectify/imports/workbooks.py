@@ -1,11 +1,8 @@
-"""Workbooks the importer hands to users: the standard template, and a refused file marked up."""
+"""Workbooks the importer hands to users: the standard template, and a refused file marked up.
+
+openpyxl takes a tenth of a second to import: it loads when one of these is made."""
 import io
 from typing import Iterable
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from rectify.imports.report import Finding
 
@@ -20,11 +17,16 @@ TEMPLATE_COLUMNS = [
 ]
 EXAMPLE = ["1", "一、党的领导方面", "落实意识形态工作责任制不到位。", "每半年召开1次意识形态工作专题会议。",
            "形成会议纪要", "王建国", "党政综合办公室", "组织人事部", "刘芳、周洁", "2023年6月30日", "", "未启动", ""]
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+ERROR_FILL = "FFC7CE"
 
 
 def build_template() -> bytes:
     """标准模板: the standard headers, one example row, a status drop-down, help in comments."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "整改台账"
@@ -61,6 +63,10 @@ def mark_errors(data: bytes, findings: Iterable[Finding]) -> bytes:
     openpyxl has neither the extent check nor the sandbox of the reader, so this opens only a
     workbook the importer has read: one with findings in its cells (only parsing names cells).
     """
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     findings = [finding for finding in findings if finding.names_a_cell]
     if not findings:
         raise ValueError("only a workbook the importer read and found errors in is marked")
@@ -71,7 +77,7 @@ def mark_errors(data: bytes, findings: Iterable[Finding]) -> bytes:
         cell = workbook[finding.sheet][f"{finding.column}{finding.row}"]
         if type(cell).__name__ == "MergedCell":
             continue
-        cell.fill = ERROR_FILL
+        cell.fill = PatternFill("solid", fgColor=ERROR_FILL)
         cell.comment = Comment(finding.message, "整改台账系统")
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -23,12 +23,9 @@ from math import ceil
 from operator import attrgetter
 from typing import BinaryIO, Iterable, Union
 
-import xlsxwriter
-
 from rectify.core.timeutil import format_date
 from rectify.core.titles import joined
 from rectify.ledgers.rows import LedgerRow
-from rectify.ledgers.sheet import RowSheet
 from rectify.models import MeasureStatus, Warning
 from rectify.tracking.counts import Facts, Figures
 
@@ -67,6 +64,10 @@ def build_ledger(rows: Iterable[LedgerRow], out: Union[str, BinaryIO], *, title:
 
     ``title`` says what it covers (a batch's title, 全部批次); ``unit`` is the 填报单位;
     ``long_term_closes`` is RECTIFY_LONG_TERM_CLOSES_PROBLEM, for the summary's problem figures."""
+    import xlsxwriter  # here, not at the top: the app and its commands start without it
+
+    from rectify.ledgers.sheet import RowSheet
+
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     fmt = _formats(book)
     sheet = book.add_worksheet("整改台账", worksheet_class=RowSheet)
@@ -233,6 +234,8 @@ def _figures_line(sheet, fmt, r, name, f: Figures, bold=False):
 
 
 def _overdue_sheet(book, fmt, overdue, as_of):
+    from rectify.ledgers.sheet import RowSheet
+
     sheet = book.add_worksheet(OVERDUE_SHEET, worksheet_class=RowSheet)
     headers = [("序号", 6), ("存在问题", 36), ("整改措施", 40), ("责任单位", 14), ("责任人", 15), ("整改时限", 16),
                ("逾期天数", 9), ("整改进展", 30)]

@@ -15,7 +15,6 @@ scheduler, finds every key recorded and adds nothing. Nothing is sent on non-wor
 from collections import defaultdict
 from datetime import date, datetime
 
-import chinese_calendar
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +30,8 @@ from rectify.reminders.settings import effective
 
 
 def is_workday(day: date) -> bool:
+    import chinese_calendar  # its tables of holidays load on the first working-day question
+
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:  # a year the package does not know yet: weekdays

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import BinaryIO, Optional, Union
 
 import sqlalchemy as sa
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from flask import current_app
 from sqlalchemy.orm import aliased
 
@@ -37,7 +36,6 @@ from rectify.models import (
     UpdateKind,
     User,
 )
-from rectify.reports.word import OfficialDocument, number
 from rectify.tracking.counts import Figures, figures_for, headline, rate_text
 from rectify.tracking.status import live_clause, overdue_clause
 
@@ -150,6 +148,10 @@ def _more(listed: int, total: int) -> str:
 
 
 def build_bulletin(data: BulletinData, out: Union[str, Path, BinaryIO], template: Optional[Path] = None) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    from rectify.reports.word import OfficialDocument, number  # python-docx: loaded when a document is made
+
     doc = OfficialDocument(template)
     doc.title(data.title)
     doc.paragraph(f"（{period_text(data)}）", "公文落款").alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -8,7 +8,6 @@ from flask import current_app
 
 from rectify.models import Batch
 from rectify.reports.report import ReportData, build_report, report_data
-from rectify.reports.word import template_path
 from rectify.tracking.counts import long_term_closes
 
 
@@ -18,6 +17,8 @@ def org_name() -> str:
 
 def template():
     """The office's own layout, if an administrator put one in the instance folder."""
+    from rectify.reports.word import template_path  # python-docx: loaded when a document is made
+
     return template_path(current_app.instance_path)
 
 

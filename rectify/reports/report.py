@@ -29,7 +29,6 @@ from rectify.models import (
     ProgressUpdate,
     UpdateKind,
 )
-from rectify.reports.word import OfficialDocument, number
 from rectify.tracking.counts import PROBLEM_WORDS, Figures, batch_figures, headline
 from rectify.tracking.status import days_left, deadline_label, is_overdue, live_clause, problem_status_of
 
@@ -148,6 +147,8 @@ def where_it_stands(m: MeasureEntry) -> str:
 
 def build_report(data: ReportData, out: Union[str, Path, BinaryIO], template: Optional[Path] = None) -> None:
     """Write the report as a .docx to ``out``."""
+    from rectify.reports.word import OfficialDocument, number  # python-docx: loaded when a document is made
+
     doc = OfficialDocument(template)
     doc.title(data.title)
     if data.issuer:

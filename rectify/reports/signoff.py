@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import BinaryIO, Optional, Union
 
 import sqlalchemy as sa
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.shared import Mm
 from sqlalchemy.orm import joinedload
 
 from rectify.core.extensions import db
@@ -26,7 +24,6 @@ from rectify.models import (
     ProgressUpdate,
     UpdateKind,
 )
-from rectify.reports.word import OfficialDocument
 from rectify.tracking.status import deadline_label, problem_status
 
 SIGNED_OFF = (UpdateKind.APPROVED, UpdateKind.STAGE_DONE)
@@ -148,6 +145,11 @@ def opinion_lines(opinion: Opinion, signature: str, who: str) -> list[str]:
 
 def build_signoff(data: SignoffData, out: Union[str, Path, BinaryIO], unit: str, template: Optional[Path] = None) -> None:
     """The form as a .docx, an A4 page of one table under its title."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm
+
+    from rectify.reports.word import OfficialDocument  # python-docx: loaded when a document is made
+
     doc = OfficialDocument(template)
     doc.paragraph("问题整改销号审批表", "公文标题")
     doc.paragraph(f"填报单位：{unit}", "公文表格")

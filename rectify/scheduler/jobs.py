@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_date, utcnow
@@ -115,6 +113,10 @@ def run_recorded(name: str) -> JobRun:
 
 def triggers(config) -> dict:
     """When each job runs (local time), from the settings: one table for the scheduler and the page."""
+    # APScheduler loads in the scheduler and on the 定时任务 page only.
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
     zone = config["TIMEZONE"]
     hour, minute = (int(part) for part in config["RECTIFY_REMIND_AT"].split(":"))
     found = {
@@ -134,6 +136,8 @@ def triggers(config) -> dict:
 def next_runs(app) -> dict[str, datetime | None]:
     """When each job will next run, computed from its trigger (the web process has no scheduler);
     None for a job that runs every few minutes or is switched off."""
+    from apscheduler.triggers.cron import CronTrigger
+
     now = datetime.now(app.config["TIMEZONE"])
     return {name: trigger.get_next_fire_time(None, now) if isinstance(trigger, CronTrigger) else None
             for name, trigger in triggers(app.config).items()}
