@@ -14,3 +14,5 @@ def init_app(app):
     app.add_template_global(counts, "counts")
     app.add_template_global(audit.ACTION_LABELS, "audit_labels")
     app.add_template_global(audit.FIELD_LABELS, "field_labels")
+    app.add_template_filter(audit.describe, "audit_sentences")
+    app.add_template_filter(status.measure_text, "measure_text")

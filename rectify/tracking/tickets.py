@@ -21,6 +21,7 @@ from rectify.models import (
     Notice,
     Problem,
     ProgressUpdate,
+    UpdateKind,
 )
 from rectify.reminders import reading
 from rectify.tracking import evidence, workflow
@@ -36,7 +37,7 @@ from rectify.tracking.forms import (
     ReviewForm,
     SubmitForReviewForm,
 )
-from rectify.tracking.permissions import visible_measures
+from rectify.tracking.permissions import acts_for_unit, visible_measures
 from rectify.tracking.workflow import WorkflowError
 
 bp = Blueprint("tickets", __name__)
@@ -74,6 +75,19 @@ def measure_form(name, measure, blank=False):
     if hasattr(form, "version") and form.version.data is None:
         form.version.data = measure.version
     return form
+
+
+def _panes(actions, behalf):
+    """The action panes a measure offers as (form name, label): the user's own, and apart from them
+    the owner's that a 督办员 would take for the unit (代为填报)."""
+    own, for_unit = [], []
+    for action, name, label in PANES:
+        if action in actions:
+            if behalf and action in workflow.OWNER_ACTIONS:
+                for_unit.append((name, "代为" + label))
+            else:
+                own.append((name, label))
+    return own, for_unit
 
 
 def ticket_page(problem, status=200, error=None, failed=None):
@@ -118,14 +132,20 @@ def ticket_page(problem, status=200, error=None, failed=None):
     if failed is not None:
         forms[failed[0], failed[1]] = failed[2]
     user = current_user._get_current_object()
+    actions = {m.id: workflow.available_actions(m, user) for m in measures}
+    by_id = {m.id: m for m in measures}
     return render_template(
         "tickets/problem.html",
         problem=problem,
         measures=measures,
-        actions={m.id: workflow.available_actions(m, user) for m in measures},
+        actions=actions,
+        on_behalf={m.id: workflow.on_behalf(m, user) for m in measures},
+        panes={m.id: _panes(actions[m.id], workflow.on_behalf(m, user)) for m in measures},
+        behalf_updates={u.id for items in updates.values() for u in items
+                        if u.author is not None and u.kind in (UpdateKind.PROGRESS, UpdateKind.SUBMITTED)
+                        and acts_for_unit(u.author, by_id[u.measure_id])},
         problem_actions=workflow.problem_actions(problem, user),
         decidable={x.id for items in extensions.values() for x in items if workflow.decidable(x, user)},
-        panes_offered=PANES,
         plan=_plan_section(problem, user),
         updates=updates,
         files=files,
