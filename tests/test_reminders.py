@@ -3,6 +3,7 @@ holidays and 调休, catch-up, exactly once across runs, SMTP down then up."""
 import email
 import email.policy
 import json
+import re
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -208,9 +209,12 @@ def test_cli_json_and_dry_run(app, runner, session, inbox, people, make_measure)
     measure_due(make_measure, people, -1)
     dry = runner.invoke(args=["reminders", "run", "--today", "2026-11-30", "--dry-run", "--json"])
     assert json.loads(dry.stdout)["notices"] == {"overdue": 1}
+    listed = runner.invoke(args=["reminders", "run", "--today", "2026-11-30", "--dry-run"]).output
+    assert "演练：2026年11月30日将提醒 1 人，共 1 条" in listed
+    assert re.search(r"周洁（\w+）  逾期提醒：.+（已逾期1天）", listed), listed
     assert session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0 and inbox.messages == []
     real = runner.invoke(args=["reminders", "run", "--today", "2026-11-30"])
-    assert "overdue 1" in real.output and "成功 1" in real.output
+    assert "逾期提醒 1 条" in real.output and "成功 1 封" in real.output and "overdue" not in real.output
     holiday = runner.invoke(args=["reminders", "run", "--today", "2026-10-02"])
     assert "不是工作日" in holiday.output
 

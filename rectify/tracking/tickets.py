@@ -10,7 +10,7 @@ from rectify.accounts import audit
 from rectify.accounts.forms import department_choices
 from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
-from rectify.core.forms import EmptyForm
+from rectify.core.forms import EmptyForm, form_errors
 from rectify.core.timeutil import local_today, utcnow
 from rectify.models import (
     AuditLog,
@@ -194,7 +194,7 @@ def _measure_action(measure_id, name, need, operation, done_message):
     problem_id = measure.problem_id
     if not form.validate_on_submit():
         db.session.rollback()
-        errors = "；".join(e for errs in form.errors.values() for e in errs)
+        errors = form_errors(form)
         return ticket_page(load_problem(problem_id), 400, error=errors, failed=(measure_id, name, form))
     try:
         operation(measure, form)
@@ -292,7 +292,8 @@ def decide_extension(request_id):
             raise WorkflowError("请选择审批意见。", 400)
         workflow.decide_extension(extension, current_user, form.decision.data == "approve", form.reason.data)
 
-    return _problem_action(extension.measure.problem_id, decide, "延期申请已审批。")
+    approved = form.decision.data == "approve"
+    return _problem_action(extension.measure.problem_id, decide, "延期申请已同意。" if approved else "延期申请已驳回。")
 
 
 @bp.route("/measures/<int:measure_id>/<any(delete, restore):action>", methods=["POST"])
