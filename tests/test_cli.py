@@ -94,3 +94,19 @@ def test_temporary_passwords_have_no_look_alike_characters():
 
     drawn = "".join(generate_password("admin") for _ in range(50))
     assert not set(drawn) & LOOK_ALIKE
+
+
+def test_demo_years_follow_the_feedback_date_and_progress_has_authors(app, session):
+    from datetime import date
+
+    from rectify.demo.load import load_demo
+    from rectify.models import ProgressUpdate
+
+    with app.app_context():
+        load_demo(date(2026, 3, 1))
+        session.commit()
+    review = session.scalar(sa.select(Batch).where(Batch.title.like("%述职评议%")))
+    assert review.feedback_on.year == 2025
+    assert review.title.startswith("2024年度") and review.doc_number == "县组通〔2025〕8号"
+    authors = {u.author.name if u.author else None for u in session.scalars(sa.select(ProgressUpdate))}
+    assert None not in authors and {"周洁", "吴刚", "孙丽"} <= authors
