@@ -50,3 +50,56 @@ document.querySelectorAll("[data-add-plan-row]").forEach((button) => {
     rows.appendChild(copy);
   });
 });
+
+// Drafts: the text of a form being posted is kept in this tab, so that a form sent after the page
+// or the sign-in expired comes back filled in (the server sends the user back to the page with
+// #restore-draft, through the login page if need be). Any other page forgets the draft.
+const DRAFT = "rectify-draft";
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || form.method.toLowerCase() !== "post" || form.hasAttribute("data-no-draft")) return;
+  const fields = {};
+  form.querySelectorAll("textarea, input, select").forEach((field) => {
+    if (!field.name || ["password", "hidden", "file", "submit", "button"].includes(field.type)) return;
+    if ((field.type === "checkbox" || field.type === "radio") && !field.checked) return;
+    (fields[field.name] = fields[field.name] || []).push(field.value);
+  });
+  try {
+    sessionStorage.setItem(DRAFT, JSON.stringify({ page: location.pathname + location.search, fields }));
+  } catch (error) { /* storage full or refused: the form is still sent */ }
+});
+
+(() => {
+  let draft = null;
+  try {
+    draft = JSON.parse(sessionStorage.getItem(DRAFT) || "null");
+  } catch (error) { draft = null; }
+  if (location.hash !== "#restore-draft") {
+    if (!document.body.hasAttribute("data-keep-draft")) sessionStorage.removeItem(DRAFT);
+    return;
+  }
+  history.replaceState(null, "", location.pathname + location.search);
+  sessionStorage.removeItem(DRAFT);
+  if (!draft || draft.page !== location.pathname + location.search) return;
+  let restored = 0;
+  Object.entries(draft.fields).forEach(([name, values]) => {
+    document.getElementsByName(name).forEach((field) => {
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values.includes(field.value);
+      } else {
+        field.value = values[0];
+      }
+      const pane = field.closest(".collapse");
+      if (pane) pane.classList.add("show");
+      restored += 1;
+    });
+  });
+  if (restored) {
+    const note = document.createElement("div");
+    note.className = "alert alert-info";
+    note.id = "draft-restored";
+    note.setAttribute("role", "status");
+    note.textContent = "已填回您上次未能提交的文字，请检查后重新提交。";
+    document.querySelector("main").prepend(note);
+  }
+})();
