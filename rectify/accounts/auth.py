@@ -12,8 +12,8 @@ from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from rectify.accounts import operations, sessions
 from rectify.accounts.passwords import password_problem
-from rectify.core.extensions import db, limiter, login_manager
 from rectify.core.errors import RESTORE, expired_form
+from rectify.core.extensions import db, limiter, login_manager
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.security import rotate_csrf_token
 from rectify.core.timeutil import utcnow
