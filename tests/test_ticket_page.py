@@ -80,7 +80,8 @@ def test_the_audit_trail_reads_as_sentences(client, session, login_as, make_meas
     login_as(Role.SUPERVISOR)
     measure = make_measure(text="建立台账", due_on=date(2026, 12, 15))
     client.post(f"/measures/{measure.id}/edit", data={
-        "text": "建立台账", "lead_unit_id": 0, "owners": "周洁", "due_on": "2027-01-31", "version": measure.version})
+        "text": "建立台账", "lead_unit_id": 0, "owners": "周洁", "due_on": "2027-01-31", "version": measure.version,
+        "new_people": "周洁"})
     page = client.get(f"/problems/{measure.problem_id}").get_data(as_text=True)
     trail = page.split('id="audit-trail"')[1]
     assert "整改时限由 2026年12月15日 延至 2027年1月31日" in trail

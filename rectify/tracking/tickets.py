@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from rectify.accounts import audit
 from rectify.accounts.forms import department_choices
-from rectify.accounts.people import resolve_people, split_names
+from rectify.accounts.people import split_names
 from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm, form_errors
 from rectify.core.timeutil import local_today, utcnow
@@ -36,6 +36,8 @@ from rectify.tracking.forms import (
     ProgressForm,
     ReviewForm,
     SubmitForReviewForm,
+    UnknownPeople,
+    people_named,
 )
 from rectify.tracking.permissions import acts_for_unit, visible_measures
 from rectify.tracking.workflow import WorkflowError
@@ -330,8 +332,8 @@ def _measure_fields(form):
         goal=form.goal.data or None,
         lead_unit=db.session.get(Department, form.lead_unit_id.data) if form.lead_unit_id.data else None,
         cooperating_units=_units_named(form.cooperating.data),
-        leaders=resolve_people(split_names(form.leaders.data)),
-        owners=resolve_people(split_names(form.owners.data)),
+        leaders=people_named(form.leaders.data),
+        owners=people_named(form.owners.data),
         due_on=form.due_on.data,
         is_immediate=form.is_immediate.data,
         is_long_term=form.is_long_term.data,
@@ -358,7 +360,7 @@ def edit_measure(measure_id=None, problem_id=None):
         else:
             form.lead_unit_id.data = problem.lead_unit_id or 0
             form.leaders.data = _names(problem.leaders)
-    status, error = 200, None
+    status, error, unknown = 200, None, {}
     if form.validate_on_submit():
         try:
             if measure is None:
@@ -372,13 +374,14 @@ def edit_measure(measure_id=None, problem_id=None):
         except WorkflowError as refused:
             db.session.rollback()
             status, error = refused.status, refused.message
+            unknown = getattr(refused, "unknown", {})
         else:
             flash("措施已保存。", "success")
             return redirect(url_for("tickets.problem", problem_id=problem.id, _anchor=f"measure-{measure.id}"))
     elif form.errors:
         status = 400
     return render_template("tickets/measure_form.html", form=form, problem=problem, measure=measure,
-                           error=error), status
+                           error=error, unknown=unknown), status
 
 
 @bp.route("/evidence/<int:evidence_id>")
@@ -421,16 +424,23 @@ def edit_problem(problem_id):
     if not form.is_submitted():
         form.lead_unit_id.data = problem.lead_unit_id or 0
         form.leaders.data = _names(problem.leaders)
+    unknown = {}
     if form.validate_on_submit():
+        try:
+            leaders = people_named(form.leaders.data)
+        except UnknownPeople as refused:
+            return render_template("tickets/problem_form.html", form=form, problem=problem, error=refused.message,
+                                   unknown=refused.unknown), 400
         before = audit.snapshot(problem, ["number", "aspect", "description", "lead_unit", "leaders"])
         problem.number, problem.aspect = form.number.data or None, form.aspect.data or None
         problem.description = form.description.data
         problem.lead_unit_id = form.lead_unit_id.data or None
-        problem.leaders = resolve_people(split_names(form.leaders.data))
+        problem.leaders = leaders
         db.session.flush()
         db.session.refresh(problem, ["lead_unit"])
         audit.record_changes(current_user, "update", problem, before)
         db.session.commit()
         flash("问题已保存。", "success")
         return redirect(url_for("tickets.problem", problem_id=problem.id))
-    return render_template("tickets/problem_form.html", form=form, problem=problem), 400 if form.errors else 200
+    return render_template("tickets/problem_form.html", form=form, problem=problem, unknown=unknown), \
+        400 if form.errors else 200
