@@ -103,3 +103,53 @@ document.addEventListener("submit", (event) => {
     document.querySelector("main").prepend(note);
   }
 })();
+
+// Uploads (forms marked data-upload-progress): with files chosen, the form goes up through
+// XMLHttpRequest so that a bar shows how much is sent; the answer then replaces the page's body
+// and title as a normal submission would (this file's listeners, on the document, stay; the new
+// body's scripts do not run again). Without files, or without this script, the form goes as usual.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || !form.hasAttribute("data-upload-progress")) return;
+  const files = [...form.querySelectorAll("input[type=file]")].some((input) => input.files && input.files.length);
+  if (!files || !window.FormData) return;
+  event.preventDefault();
+  const wrap = document.createElement("div");
+  wrap.className = "progress upload-progress mt-2";
+  wrap.id = "upload-progress";
+  wrap.setAttribute("role", "progressbar");
+  wrap.setAttribute("aria-label", "上传进度");
+  wrap.setAttribute("aria-valuemin", "0");
+  wrap.setAttribute("aria-valuemax", "100");
+  wrap.setAttribute("aria-valuenow", "0");
+  const bar = document.createElement("div");
+  bar.className = "progress-bar";
+  wrap.appendChild(bar);
+  form.appendChild(wrap);
+  form.querySelectorAll("[type=submit]").forEach((button) => { button.disabled = true; });
+  const request = new XMLHttpRequest();
+  request.open("POST", form.action);
+  request.upload.addEventListener("progress", (progress) => {
+    if (!progress.lengthComputable) return;
+    const percent = Math.round((100 * progress.loaded) / progress.total);
+    bar.style.width = percent + "%";
+    bar.textContent = percent + "%";
+    wrap.setAttribute("aria-valuenow", String(percent));
+  });
+  request.addEventListener("load", () => {
+    const answer = new DOMParser().parseFromString(request.responseText, "text/html");
+    sessionStorage.removeItem(DRAFT);
+    history.replaceState(null, "", request.responseURL);
+    document.title = answer.title;
+    document.body.replaceWith(document.adoptNode(answer.body));
+    const measure = form.action.match(/\/measures\/(\d+)\//);
+    const card = measure && document.getElementById("measure-" + measure[1]);
+    if (card) card.scrollIntoView();
+  });
+  request.addEventListener("error", () => {
+    wrap.remove();
+    form.querySelectorAll("[type=submit]").forEach((button) => { button.disabled = false; });
+    window.alert("上传失败：网络连接中断，请重试。");
+  });
+  request.send(new FormData(form));
+});
