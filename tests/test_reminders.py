@@ -356,7 +356,7 @@ def test_recipients_see_their_notices_and_delivery_status(app, client, session, 
     assert f'href="/problems/{late.problem_id}#measure-{late.id}"' in page  # each item links to its ticket
     assert 'id="unread-count"' not in page  # … and opening 通知 cleared the bell
     log = page[page.index('id="notice-log"'):]
-    assert log.count("<td>已发送</td>") == 1 and log.count("<td>已送达</td>") == 1  # e-mail sent, in-app delivered
+    assert log.count(">已发送</td>") == 1 and log.count(">已送达</td>") == 1  # e-mail sent, in-app delivered
     assert "notice-unread" not in client.get("/notifications/").get_data(as_text=True)
     ticket = client.get(f"/problems/{late.problem_id}").get_data(as_text=True)
     assert "提醒记录（2）" in ticket
