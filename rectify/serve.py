@@ -1,5 +1,6 @@
 """``python app.py``: prepare the database, then serve with waitress (Windows and Linux)."""
 import argparse
+import socket
 
 from rectify.accounts.operations import ensure_admin
 from rectify.core import memory
@@ -20,7 +21,7 @@ def prepare(app, demo: bool = False) -> list[str]:
     """Upgrade the schema, create the first administrator, load demo data; return what to tell."""
     lines = []
     with app.app_context():
-        upgrade_database()
+        upgrade_database(quiet=True)
         created = ensure_admin()
         if created:
             username, password = created
@@ -42,8 +43,41 @@ def prepare(app, demo: bool = False) -> list[str]:
     return lines
 
 
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other machines may reach it at (loopback left out)."""
+    found = []
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(info[4][0])
+    except OSError:
+        pass
+    try:  # the address of the route out; a UDP "connection" sends nothing
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))
+            found.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    return [a for a in dict.fromkeys(found) if not a.startswith("127.")]
+
+
+def address_lines(app, host: str, port: int) -> list[str]:
+    """Where to open Rectify: this machine, and when serving every interface the office network's addresses."""
+    everywhere = host in ("0.0.0.0", "::", "")
+    shown_host = "127.0.0.1" if everywhere else host
+    lines = [f"Rectify 已启动：http://{shown_host}:{port}/ （按 Ctrl+C 停止）"]
+    lan = lan_addresses() if everywhere else []
+    if lan:
+        lines.append("局域网内的其他电脑请访问：" + "  ".join(f"http://{a}:{port}/" for a in lan))
+    if everywhere and not app.config.get("RECTIFY_BASE_URL"):
+        example = f"http://{lan[0]}:{port}" if lan else f"http://本机IP地址:{port}"
+        lines.append(f"提示：通知和邮件中的链接地址尚未设置，请在配置中设置 RECTIFY_BASE_URL（如 {example}），"
+                     "否则链接使用浏览器最近访问本系统所用的地址。")
+    return lines
+
+
 def main(app, argv) -> int:
     args = parse_args(argv)
+    print("整改台账系统正在启动……", flush=True)
     for line in prepare(app, demo=args.demo):
         print(line, flush=True)
     if app.config["RECTIFY_SCHEDULER"] == "on":
@@ -54,7 +88,7 @@ def main(app, argv) -> int:
     import waitress
 
     memory.settle()
-    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Rectify 已启动：http://{shown_host}:{args.port}/ （按 Ctrl+C 停止）", flush=True)
+    for line in address_lines(app, args.host, args.port):
+        print(line, flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="Rectify")
     return 0

@@ -143,3 +143,13 @@ def test_department_rules(client, session, login_as, make_department):
     session.expire_all()
     assert session.get(Department, parent.id).parent_id is None
     assert session.scalar(sa.select(sa.func.count()).select_from(Department)) == 2
+
+
+def test_a_new_user_has_no_default_role(client, session, login_as):
+    login_as(Role.ADMIN)
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    role = re.search(r'<select[^>]*name="role".*?</select>', page, re.S).group(0)
+    assert role.index('<option value="">请选择角色</option>') < role.index("管理员") and "selected" not in role
+    refused = client.post("/admin/users/new", data={"username": "wangwu", "name": "王五", "department_id": 0, "role": ""})
+    assert refused.status_code == 400 and "请选择角色。" in refused.get_data(as_text=True)
+    assert session.scalar(sa.select(User).where(User.username == "wangwu")) is None

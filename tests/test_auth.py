@@ -295,3 +295,32 @@ def test_changing_to_a_guessable_password_is_refused(client, session, login_as, 
     assert reason in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, user.id).check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_form_sent_after_the_sign_in_expired_goes_through_the_login_back_to_the_form(client, make_user, make_measure):
+    user = make_user(Role.OWNER, person=True)
+    measure = make_measure(owners=[user.person])
+    page = f"http://localhost/problems/{measure.problem_id}"
+    sent = client.post(f"/measures/{measure.id}/progress", data={f"m{measure.id}-progress-text": "已召开专题会"},
+                       headers={"Referer": page})
+    assert sent.status_code == 302
+    assert sent.headers["Location"] == f"/login?next=/problems/{measure.problem_id}&expired=1"
+    login_page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "登录已过期，请重新登录" in login_page and "data-keep-draft" in login_page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    signed_in = client.post(sent.headers["Location"], data={"username": user.username, "password": PASSWORD,
+                                                             "csrf_token": token})
+    assert signed_in.headers["Location"] == f"/problems/{measure.problem_id}#restore-draft"
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_form_sent_with_an_expired_token_goes_back_to_the_form(client, login, make_user, make_measure):
+    user = login(make_user(Role.OWNER, person=True))
+    measure = make_measure(owners=[user.person])
+    sent = client.post(f"/measures/{measure.id}/progress", data={"csrf_token": "expired"},
+                       headers={"Referer": f"http://localhost/problems/{measure.problem_id}"})
+    assert sent.status_code == 302 and sent.headers["Location"] == f"/problems/{measure.problem_id}#restore-draft"
+    assert "页面已过期，未能提交" in client.get(sent.headers["Location"]).get_data(as_text=True)
+    elsewhere = client.post(f"/measures/{measure.id}/progress", data={}, headers={"Referer": "http://evil.example/x"})
+    assert elsewhere.status_code == 400  # not one of our pages: no redirect there

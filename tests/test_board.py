@@ -101,7 +101,8 @@ def test_list_sorts_paginates_and_keeps_filters_in_links(client, login_as, ledge
 def test_bulk_assignment(client, session, login_as, ledger):
     login_as(Role.SUPERVISOR)
     ids = [ledger["overdue"].id, ledger["green"].id]
-    response = client.post("/list/assign", data={"ids": ids, "owners": "黄磊", "lead_unit_id": 0, "next": "/list?q=x"})
+    response = client.post("/list/assign", data={"ids": ids, "owners": "黄磊", "new_people": "黄磊", "lead_unit_id": 0,
+                                                 "next": "/list?q=x"})
     assert response.status_code == 302 and response.location == "/list?q=x"
     session.expire_all()
     for measure_id in ids:

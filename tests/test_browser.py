@@ -143,8 +143,10 @@ def act(card, pane, fields=None, files=None, choice=None):
     for name, value in (fields or {}).items():
         form.locator(f"textarea[name$='-{name}']").fill(value)
     if files:
-        form.locator("input[type=file]").set_input_files(files)
+        form.locator("input[type=file]:not([capture])").set_input_files(files)  # not the camera
     form.locator("input[type=submit]").click()
+    # The answer is in when the open pane has gone: a new page, or (an upload, sent with its progress) a new body.
+    form.locator("input[type=submit]").wait_for(state="detached")
 
 
 def test_a_measure_goes_through_review_return_and_sign_off(browser, server, tmp_path):

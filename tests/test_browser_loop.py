@@ -91,8 +91,10 @@ def pane(page, name, fields, files=None, choice=None):
     for field, value in fields.items():
         form.locator(f"textarea[name$='-{field}']").fill(value)
     if files:
-        form.locator("input[type=file]").set_input_files(files)
+        form.locator("input[type=file]:not([capture])").set_input_files(files)  # not the camera
     form.locator("input[type=submit]").click()
+    # The answer is in when the open pane has gone: a new page, or (an upload, sent with its progress) a new body.
+    form.locator("input[type=submit]").wait_for(state="detached")
 
 
 def send_the_outbox(office, browser):  # noqa: F811

@@ -69,3 +69,44 @@ def test_demo_load_once(runner, session):
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 1 and "已经载入过" in again.output
     assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 2
+
+
+def test_users_password_resets_to_a_temporary_password(runner, session, make_user):
+    from werkzeug.security import check_password_hash
+
+    from rectify.accounts.operations import LOOK_ALIKE
+
+    make_user(Role.OWNER, username="zhoujie", name="周洁")
+    result = runner.invoke(args=["users", "password", "ZhouJie"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"临时密码：(\S+)", result.output).group(1)
+    assert not set(password) & LOOK_ALIKE
+    assert "首次登录后须修改密码" in result.output
+    session.expire_all()
+    user = session.scalar(sa.select(User).where(User.username == "zhoujie"))
+    assert user.must_change_password and check_password_hash(user.password_hash, password)
+    missing = runner.invoke(args=["users", "password", "nobody"])
+    assert missing.exit_code == 1 and "未找到用户 nobody" in missing.output
+
+
+def test_temporary_passwords_have_no_look_alike_characters():
+    from rectify.accounts.operations import LOOK_ALIKE, generate_password
+
+    drawn = "".join(generate_password("admin") for _ in range(50))
+    assert not set(drawn) & LOOK_ALIKE
+
+
+def test_demo_years_follow_the_feedback_date_and_progress_has_authors(app, session):
+    from datetime import date
+
+    from rectify.demo.load import load_demo
+    from rectify.models import ProgressUpdate
+
+    with app.app_context():
+        load_demo(date(2026, 3, 1))
+        session.commit()
+    review = session.scalar(sa.select(Batch).where(Batch.title.like("%述职评议%")))
+    assert review.feedback_on.year == 2025
+    assert review.title.startswith("2024年度") and review.doc_number == "县组通〔2025〕8号"
+    authors = {u.author.name if u.author else None for u in session.scalars(sa.select(ProgressUpdate))}
+    assert None not in authors and {"周洁", "吴刚", "孙丽"} <= authors

@@ -46,6 +46,7 @@ ROUTES = {
     "auth.tokens": ("GET", "/account/tokens", SIGNED_IN),
     "auth.revoke_token": ("POST", "/account/tokens/99999/revoke", SIGNED_IN),
     "main.index": ("GET", "/", SIGNED_IN),
+    "directory.directory_json": ("GET", "/directory.json", SIGNED_IN),
     "board.board": ("GET", "/board", SIGNED_IN),
     "board.measure_list": ("GET", "/list", SIGNED_IN),
     "board.assign": ("POST", "/list/assign", SUPERVISORS),

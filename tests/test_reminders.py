@@ -3,6 +3,7 @@ holidays and 调休, catch-up, exactly once across runs, SMTP down then up."""
 import email
 import email.policy
 import json
+import re
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -208,9 +209,12 @@ def test_cli_json_and_dry_run(app, runner, session, inbox, people, make_measure)
     measure_due(make_measure, people, -1)
     dry = runner.invoke(args=["reminders", "run", "--today", "2026-11-30", "--dry-run", "--json"])
     assert json.loads(dry.stdout)["notices"] == {"overdue": 1}
+    listed = runner.invoke(args=["reminders", "run", "--today", "2026-11-30", "--dry-run"]).output
+    assert "演练：2026年11月30日将提醒 1 人，共 1 条" in listed
+    assert re.search(r"周洁（\w+）  逾期提醒：.+（已逾期1天）", listed), listed
     assert session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0 and inbox.messages == []
     real = runner.invoke(args=["reminders", "run", "--today", "2026-11-30"])
-    assert "overdue 1" in real.output and "成功 1" in real.output
+    assert "逾期提醒 1 条" in real.output and "成功 1 封" in real.output and "overdue" not in real.output
     holiday = runner.invoke(args=["reminders", "run", "--today", "2026-10-02"])
     assert "不是工作日" in holiday.output
 
@@ -352,7 +356,7 @@ def test_recipients_see_their_notices_and_delivery_status(app, client, session, 
     assert f'href="/problems/{late.problem_id}#measure-{late.id}"' in page  # each item links to its ticket
     assert 'id="unread-count"' not in page  # … and opening 通知 cleared the bell
     log = page[page.index('id="notice-log"'):]
-    assert log.count("<td>已发送</td>") == 1 and log.count("<td>已送达</td>") == 1  # e-mail sent, in-app delivered
+    assert log.count(">已发送</td>") == 1 and log.count(">已送达</td>") == 1  # e-mail sent, in-app delivered
     assert "notice-unread" not in client.get("/notifications/").get_data(as_text=True)
     ticket = client.get(f"/problems/{late.problem_id}").get_data(as_text=True)
     assert "提醒记录（2）" in ticket

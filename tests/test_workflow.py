@@ -159,7 +159,7 @@ def test_edit_and_reassign_are_audited_field_by_field(client, session, login_as,
     measure = make_measure(text="原措施", acknowledged_at=None)
     response = client.post(f"/measures/{measure.id}/edit", data={
         "text": "原措施", "lead_unit_id": 0, "owners": "吴刚、黄磊", "due_on": "2024-12-31",
-        "is_long_term": "y", "version": measure.version})
+        "is_long_term": "y", "version": measure.version, "new_people": ["吴刚", "黄磊"]})
     assert response.status_code == 302
     entry = session.scalar(sa.select(AuditLog).where(AuditLog.action == "update", AuditLog.object_id == measure.id))
     assert entry.changes["owners"] == [[], ["吴刚", "黄磊"]]

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from rectify.accounts import operations, sessions
 from rectify.accounts.passwords import password_problem
+from rectify.core.errors import RESTORE, expired_form
 from rectify.core.extensions import db, limiter, login_manager
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.security import rotate_csrf_token
@@ -72,7 +73,7 @@ def require_login():
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api":
         return None  # the API authenticates by token (rectify/api)
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return expired_form() or login_manager.unauthorized()
     if current_user.must_change_password and request.endpoint not in (
         "auth.change_password",
         "auth.logout",
@@ -112,7 +113,8 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+        return render_template("auth/login.html", form=form, expired=bool(request.args.get("expired"))), \
+            400 if form.errors else 200
     username = form.username.data.strip().lower()
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -128,7 +130,10 @@ def login():
     user.last_login_at = now
     db.session.commit()
     target = request.args.get("next")
-    return redirect(target if is_local_path(target) else url_for("main.index"))
+    if not is_local_path(target):
+        return redirect(url_for("main.index"))
+    # Signed out while filling in a form: back to it, the typed text filled in again (static/js/app.js).
+    return redirect(target + (RESTORE if request.args.get("expired") else ""))
 
 
 @bp.route("/logout", methods=["POST"])

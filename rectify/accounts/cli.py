@@ -61,6 +61,25 @@ def add_user(username, name, role, department, email, phone, password):
     click.echo(f"已添加用户 {user.username}（{user.name}，{user.role.label}）")
 
 
+@users_cli.command("password")
+@click.argument("username")
+def reset_password_command(username):
+    """为用户 USERNAME 重置密码：显示一个临时密码（只显示这一次），首次登录时须修改。"""
+    from rectify.accounts.operations import reset_password
+    from rectify.core.timeutil import utcnow
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"未找到用户 {username}（可用 flask --app app users list 查看全部用户）。")
+    password = reset_password(user, by=None, now=utcnow())
+    db.session.commit()
+    click.echo(f"已重置 {user.username}（{user.name}）的密码，该用户在其他设备上的登录和 API 访问令牌已失效。")
+    click.echo(f"临时密码：{password}")
+    click.echo("请把临时密码告知本人；首次登录后须修改密码。")
+    if not user.is_active:
+        click.echo("注意：该账号已停用，启用后才能登录。")
+
+
 @users_cli.command("token")
 @click.argument("username")
 @click.option("--name", default="命令行创建", show_default=True, help="令牌用途，便于识别")

@@ -28,7 +28,9 @@ class UserForm(Form):
     )
     name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
     department_id = SelectField("所在部门", coerce=int)
-    role = SelectField("角色", choices=Role.choices())
+    # No default: a new account's role is chosen, never the first entry (管理员) by oversight.
+    role = SelectField("角色", choices=[SelectChoice("", "请选择角色"), *Role.choices()],
+                       validators=[DataRequired("请选择角色。")])
     email = EmailField("电子邮箱", validators=[Optional(), Email("电子邮箱格式不正确。"), Length(max=254)])
     phone = StringField("手机号码", validators=[Optional(), Length(max=32)])
     is_active = BooleanField("启用", default=True)

@@ -13,7 +13,10 @@ from rectify.core.extensions import db
 from rectify.models import Department, Role, User
 
 AUDITED_FIELDS = ["username", "name", "department", "role", "email", "phone", "is_active"]
-_ALPHABET = string.ascii_letters + string.digits
+# Temporary passwords are read off a screen or a sheet of paper: no characters that look alike
+# (0/O/o, 1/l/I, 5/S, 2/Z, 8/B, u/v).
+LOOK_ALIKE = set("0Oo1lI5S2Z8Buv")
+_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in LOOK_ALIKE)
 
 
 class UserError(ValueError):

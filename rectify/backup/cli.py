@@ -2,9 +2,7 @@
 import click
 from flask.cli import with_appcontext
 
-
-def _size(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.1f} KB"
+from rectify.core.numbers import format_size
 
 
 @click.command("backup")
@@ -34,7 +32,7 @@ def backup_command(out, as_json):
     click.echo(f"已备份 {'SQLite' if summary['database'] == 'sqlite' else 'PostgreSQL'} 数据库（版本 {summary['revision']}；"
                f"用户 {tables.get('user', 0)} 个，问题 {tables.get('problem', 0)} 个，措施 {tables.get('measure', 0)} 项），"
                f"佐证材料 {summary['evidence']} 个，台账 {summary['ledgers']} 个 → {summary['path']}"
-               f"（{_size(summary['size'])}，用时 {summary['seconds']} 秒）")
+               f"（{format_size(summary['size'])}，用时 {summary['seconds']} 秒）")
 
 
 @click.command("restore")

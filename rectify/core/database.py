@@ -5,11 +5,14 @@ start-up: they load only when a migration runs or a ``flask db`` command is give
 first compares the revision stored in the database with the newest migration's, named by its
 file (``0018_plans.py`` holds revision ``0018``, checked by tests/test_migrations.py).
 """
+import logging
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
+QUIET = "rectify.quiet_migrations"  # app.extensions key: rectify/migrations/env.py keeps Alembic's log to itself
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -27,8 +30,20 @@ def stored_revision(engine) -> str | None:
     return stored[0] if len(stored) == 1 else None
 
 
-def upgrade_database() -> None:
-    """Apply every pending migration (``flask db upgrade``); call inside an app context."""
+class _Kept(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(f"{record.levelname} [{record.name}] {record.getMessage()}")
+
+
+def upgrade_database(quiet: bool = False) -> None:
+    """Apply every pending migration (``flask db upgrade``); call inside an app context.
+
+    ``quiet`` (``python app.py``): Alembic's lines are kept back and printed only if a migration fails,
+    so a start-up speaks Chinese from its first line."""
     from rectify.core.extensions import db
 
     if stored_revision(db.engine) == head_revision():
@@ -36,7 +51,25 @@ def upgrade_database() -> None:
     import flask_migrate
 
     bind_migrations(current_app)
-    flask_migrate.upgrade()
+    if not quiet:
+        flask_migrate.upgrade()
+        return
+    alembic = logging.getLogger("alembic")
+    kept, level, propagate = _Kept(), alembic.level, alembic.propagate
+    alembic.addHandler(kept)
+    alembic.setLevel(logging.INFO)
+    alembic.propagate = False
+    current_app.extensions[QUIET] = True
+    try:
+        flask_migrate.upgrade()
+    except BaseException:
+        print("数据库升级失败，迁移记录如下：", *kept.lines, sep="\n", file=sys.stderr, flush=True)
+        raise
+    finally:
+        current_app.extensions.pop(QUIET, None)
+        alembic.removeHandler(kept)
+        alembic.setLevel(level)
+        alembic.propagate = propagate
 
 
 def bind_migrations(app):

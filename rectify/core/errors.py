@@ -1,11 +1,14 @@
 """Errors in Chinese, with the right status and never a traceback: a page for the browser,
 ``{"error": {"code", "message"}}`` for the JSON API (rectify/api), whatever went wrong."""
-from flask import current_app, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from rectify.core.extensions import db
+from rectify.core.extensions import db, login_manager
 from rectify.core.logs import request_id
 
 MESSAGES = {
@@ -38,8 +41,36 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+RESTORE = "#restore-draft"  # static/js/app.js fills the form back in from what it kept when it was sent
+EXPIRED_FORM = "页面已过期，未能提交，请检查后重新提交（附件须重新选择）。"
+
+
+def back_path() -> str | None:
+    """The page (path and query) a form was posted from, when it is one of ours; else None."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def expired_form():
+    """A form posted after its page or sign-in expired: back to the form with the typed text restored,
+    through the login page when the sign-in is gone. None when there is no page to go back to."""
+    back = back_path()
+    if request.method != "POST" or back is None or request.blueprint == "api":
+        return None
+    login_view = login_manager.login_view
+    if urlsplit(back).path == url_for(login_view):
+        flash("页面已过期，请重新登录。", "warning")
+        return redirect(back)
+    if not current_user.is_authenticated:
+        return redirect(url_for(login_view, next=back, expired=1))
+    flash(EXPIRED_FORM, "warning")
+    return redirect(back + RESTORE)
+
+
 def _csrf_error(error):
-    return render_error(400, "页面已过期或表单无效（缺少安全令牌），请刷新页面后重新提交。")
+    return expired_form() or render_error(400, "页面已过期或表单无效（缺少安全令牌），请刷新页面后重新提交。")
 
 
 def _stale(error):

@@ -2,10 +2,24 @@
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 
+from rectify.core.text import one_sentence
+
 
 def _without_nul(value):
     """NUL characters never come from typing; PostgreSQL refuses them in text, so they go."""
     return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def form_errors(form) -> str:
+    """A form's errors as one sentence (nested forms' errors included)."""
+    def flat(errors):
+        for error in errors.values() if isinstance(errors, dict) else errors:
+            if isinstance(error, (list, dict)):
+                yield from flat(error)
+            else:
+                yield str(error)
+
+    return one_sentence(flat(form.errors))
 
 
 class Form(FlaskForm):

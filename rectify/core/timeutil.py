@@ -32,8 +32,8 @@ def format_date(day: date | None) -> str:
 
 
 def format_datetime(moment: datetime | None) -> str:
-    """A stored datetime as local time: 2023年6月30日 14:05."""
+    """A stored datetime (naive UTC, or aware) as the office's time: 2023年6月30日 14:05."""
     if moment is None:
         return ""
-    local = to_local(moment)
+    local = moment.astimezone(current_app.config["TIMEZONE"]) if moment.tzinfo else to_local(moment)
     return f"{format_date(local.date())} {local:%H:%M}"

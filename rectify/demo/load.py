@@ -1,7 +1,10 @@
 """A small demo data set, shipped with the project, built from a 述职评议 and a 巡察 feedback.
 
 Deadlines are stored as offsets from the day the data is loaded, so the board always shows
-items overdue, due soon and on track.
+items overdue, due soon and on track; years in titles, document numbers and texts ({year}: the
+feedback's year, {last} the one before, {earlier} two before) follow the feedback date, so they
+read right to a leader whatever the day. Progress is written by named people: a measure's own
+责任人 where they have an account, else the 督办员 who took it down for the unit (代为填报).
 """
 import json
 from datetime import date, timedelta
@@ -34,8 +37,14 @@ def _data() -> dict:
 
 
 def demo_loaded() -> bool:
-    first_title = _data()["batches"][0]["title"]
-    return db.session.scalar(select(Batch.id).where(Batch.title == first_title)) is not None
+    """Whether the demo is in: its batch whose title carries no year is there."""
+    titles = [spec["title"] for spec in _data()["batches"] if "{" not in spec["title"]]
+    return db.session.scalar(select(Batch.id).where(Batch.title.in_(titles))) is not None
+
+
+def _years(text: str, feedback_on: date) -> str:
+    year = feedback_on.year
+    return text.format(year=year, last=year - 1, earlier=year - 2)
 
 
 def load_demo(today: Optional[date] = None) -> str:
@@ -50,6 +59,7 @@ def load_demo(today: Optional[date] = None) -> str:
     }
     db.session.add_all(people.values())
     password = generate_password(*(spec["username"] for spec in data["users"]))
+    accounts = {}
     for spec in data["users"]:
         user = create_user(
             username=spec["username"],
@@ -58,10 +68,11 @@ def load_demo(today: Optional[date] = None) -> str:
             role=Role(spec["role"]),
             department_id=units[spec["department"]].id,
         )
+        accounts[spec["role"]] = user
         if "person" in spec:
             people[spec["person"]].user = user
     for batch_spec in data["batches"]:
-        _add_batch(batch_spec, units, people, today)
+        _add_batch(batch_spec, units, people, today, accounts["supervisor"])
     db.session.flush()
     return password
 
@@ -75,13 +86,14 @@ def _department(name: str) -> Department:
     return unit
 
 
-def _add_batch(spec, units, people, today):
+def _add_batch(spec, units, people, today, supervisor):
+    feedback_on = today + timedelta(days=spec["feedback_in_days"])
     batch = Batch(
         kind=SourceKind(spec["kind"]),
-        title=spec["title"],
+        title=_years(spec["title"], feedback_on),
         issuer=spec["issuer"],
-        doc_number=spec["doc_number"],
-        feedback_on=today + timedelta(days=spec["feedback_in_days"]),
+        doc_number=_years(spec["doc_number"], feedback_on),
+        feedback_on=feedback_on,
         period_end_on=today + timedelta(days=spec["period_end_in_days"]),
     )
     db.session.add(batch)
@@ -97,15 +109,15 @@ def _add_batch(spec, units, people, today):
         )
         db.session.add(problem)
         for order, m in enumerate(p["measures"], start=1):
-            problem.measures.append(_measure(m, order, problem, units, people, today))
+            problem.measures.append(_measure(m, order, problem, units, people, today, supervisor, feedback_on))
 
 
-def _measure(m, order, problem, units, people, today) -> Measure:
+def _measure(m, order, problem, units, people, today, supervisor, feedback_on) -> Measure:
     status = MeasureStatus(m["status"])
     due_on = today + timedelta(days=m["due_in_days"]) if "due_in_days" in m else None
     measure = Measure(
         position=order,
-        text=m["text"],
+        text=_years(m["text"], feedback_on),
         lead_unit=units[m["lead_unit"]] if "lead_unit" in m else problem.lead_unit,
         cooperating_units=[units[name] for name in m.get("cooperating_units", [])],
         leaders=list(problem.leaders),
@@ -119,8 +131,10 @@ def _measure(m, order, problem, units, people, today) -> Measure:
         measure.acknowledged_at = utcnow()
     if status is MeasureStatus.DONE:
         measure.completed_on = min(due_on or today, today)
+    reporter = next((p.user for p in measure.owners if p.user is not None), supervisor)
     for text in m.get("progress", []):
-        db.session.add(ProgressUpdate(measure=measure, kind=UpdateKind.PROGRESS, text=text))
+        db.session.add(ProgressUpdate(measure=measure, kind=UpdateKind.PROGRESS, text=_years(text, feedback_on),
+                                      author=reporter))
     if status is MeasureStatus.DONE:
-        db.session.add(ProgressUpdate(measure=measure, kind=UpdateKind.APPROVED, text="经审核，同意销号。"))
+        db.session.add(ProgressUpdate(measure=measure, kind=UpdateKind.APPROVED, text="经审核，同意销号。", author=supervisor))
     return measure

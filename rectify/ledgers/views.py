@@ -1,6 +1,6 @@
 """台账: export the ledger of what a board or list shows, and download ledgers made before."""
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -52,7 +52,7 @@ def index():
     if folder.exists():
         for path in sorted(folder.glob("*.xlsx"), key=lambda p: p.stat().st_mtime, reverse=True)[:100]:
             stat = path.stat()
-            files.append({"name": path.name, "size": stat.st_size, "made": datetime.fromtimestamp(stat.st_mtime)})
+            files.append({"name": path.name, "size": stat.st_size, "made": datetime.fromtimestamp(stat.st_mtime, timezone.utc)})
     from rectify.ledgers.scheduled import listing
     from rectify.reports import bulletin
     from rectify.tracking.permissions import can_read_bulletins, can_supervise

@@ -6,8 +6,9 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-if config.config_file_name is not None:
-    # Keep the application's own loggers working after a migration at start-up.
+if config.config_file_name is not None and not current_app.extensions.get("rectify.quiet_migrations"):
+    # Keep the application's own loggers working after a migration at start-up (python app.py
+    # keeps Alembic's lines back instead: rectify/core/database.py).
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -17,6 +17,7 @@ from flask import current_app
 from rectify.accounts import audit
 from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
+from rectify.core.text import one_sentence
 from rectify.core.timeutil import local_date
 from rectify.imports.deadlines import DeadlineError, parse_deadline
 from rectify.models import Department, Measure, MeasureStatus, Plan, Problem, Role, User
@@ -164,7 +165,7 @@ def _checked(problem: Problem, drafts: list[Draft], now: datetime) -> list[Draft
         if draft.replaces is not None and not any(m.id == draft.replaces and m.deleted_at is None for m in problem.measures):
             errors.append(f"第 {number} 项要替代的措施不属于该问题")
     if errors:
-        raise WorkflowError("；".join(errors) + "。", 400)
+        raise WorkflowError(one_sentence(errors), 400)
     return [Draft(d.text.strip(), d.deadline.strip(), d.people.strip(), d.unit.strip(), d.cooperating.strip(), d.replaces)
             for d in drafts]
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
 
 from rectify.core.extensions import db
-from rectify.core.forms import EmptyForm
+from rectify.core.forms import EmptyForm, form_errors
 from rectify.core.timeutil import utcnow
 from rectify.plans import operations
 from rectify.plans.forms import PlanForm, ReturnPlanForm
@@ -30,7 +30,7 @@ def save(problem_id):
     problem = get_problem(problem_id)
     form = PlanForm()
     if not form.validate_on_submit():
-        return _refused(problem_id, WorkflowError("；".join(e for errs in form.errors.values() for e in _flat(errs)), 400))
+        return _refused(problem_id, WorkflowError(form_errors(form), 400))
     submit = bool(form.submit.data)
     try:
         operations.save_plan(problem, current_user._get_current_object(), form.drafts(), submit, utcnow())
@@ -39,17 +39,6 @@ def save(problem_id):
         return _refused(problem_id, error)
     flash("整改方案已提交，等待督办员审核。" if submit else "整改方案草稿已保存。", "success")
     return _back(problem_id)
-
-
-def _flat(errors):
-    for error in errors:
-        if isinstance(error, dict):
-            for nested in error.values():
-                yield from _flat(nested)
-        elif isinstance(error, list):
-            yield from _flat(error)
-        else:
-            yield str(error)
 
 
 @bp.route("/problems/<int:problem_id>/plan/approve", methods=["POST"])

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from rectify.core.extensions import db
-from rectify.core.timeutil import local_date
+from rectify.core.timeutil import format_date, local_date
 from rectify.models import (
     Measure,
     MeasureStatus,
@@ -33,6 +33,19 @@ from rectify.tracking.status import ACTIVE, is_unacknowledged, live_clause, unac
 
 S = MeasureStatus
 LEVELS = ("提醒", "催办", "督办")
+RULE_NAMES = {
+    "due_today": "今天到期", "overdue": "逾期提醒", "overdue_leader": "逾期催办（责任领导）",
+    "overdue_supervisor": "逾期督办（督办员）", "unacknowledged": "未签收提醒", "monthly_report": "长期坚持月度进展提醒",
+    "plan_overdue": "整改方案超期催办", "plan_overdue_supervisor": "整改方案超期督办（督办员）",
+}
+
+
+def rule_name(rule: str) -> str:
+    """A rule's name in Chinese, for people: due_soon_3 reads 到期前3天提醒."""
+    for prefix, words in (("due_soon_", "到期前{}天提醒"), ("plan_due_", "整改方案提交前{}天提醒")):
+        if rule.startswith(prefix):
+            return words.format(rule.removeprefix(prefix))
+    return RULE_NAMES.get(rule, rule)
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
             left = (plan_due - today).days
             if left < 0:
                 period = f"{plan_due}:{(-left - 1) // settings.overdue_every}"
-                add("plan_overdue", period, LEVELS[1], f"整改方案已超期{-left}天未提交（应于{plan_due:%Y-%m-%d}前）",
+                add("plan_overdue", period, LEVELS[1], f"整改方案已超期{-left}天未提交（应于{format_date(plan_due)}前）",
                     owners + leaders)
                 if -left >= settings.supervisors_after:
                     add("plan_overdue_supervisor", period, LEVELS[2], f"整改方案已超期{-left}天未提交（督办）", supervisors)

@@ -79,6 +79,11 @@ def _record(today: date, now: datetime, summary: dict) -> None:
         by_user[item.user].append(item)
     for item in fresh:
         summary["notices"][item.rule] = summary["notices"].get(item.rule, 0) + 1
+    if summary["dry_run"]:  # who would be reminded of what, for the command to list
+        summary["reminders"] = [
+            {"user": item.user.username, "name": item.user.name, "rule": item.rule, "level": item.level,
+             "measure_id": item.measure.id, "measure": item.measure.text, "reason": item.reason}
+            for item in sorted(fresh, key=lambda p: (p.user.name, -LEVELS.index(p.level), p.measure.id))]
     summary["recipients"] = len(by_user)
     smtp_on = bool(config["SMTP_HOST"])
     pending = []  # (notice row, the Notification or Delivery it belongs to)

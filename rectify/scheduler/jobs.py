@@ -84,6 +84,42 @@ JOBS: dict[str, tuple[str, Callable]] = {
 }
 
 
+def _count(words: str, n) -> str:
+    return words.format(n) if n else ""
+
+
+def run_in_words(name: str, summary: dict) -> str:
+    """What a recorded run did, in a sentence an administrator reads (never the raw summary)."""
+    from rectify.core.numbers import format_size
+    from rectify.reminders.rules import rule_name
+
+    summary = summary or {}
+    if "error" in summary:
+        return f"出错：{summary['error']}"
+    if name == "reminders":
+        if not summary.get("workday", True):
+            return "非工作日，未发送提醒。"
+        notices = summary.get("notices") or {}
+        if not notices:
+            return "今天没有需要提醒的事项。"
+        parts = "、".join(f"{rule_name(rule)} {n} 条" for rule, n in notices.items())
+        return f"提醒 {summary.get('recipients', 0)} 人（{parts}）" + _count("，发出邮件 {} 封", summary.get("sent")) + \
+            _count("，{} 封未发出，稍后重试", summary.get("failed")) + "。"
+    if name == "outbox":
+        return f"发出 {summary.get('sent', 0)} 条" + _count("，{} 条未发出，稍后重试", summary.get("failed")) + "。"
+    if name in ("weekly_ledger", "monthly_ledger", "weekly_bulletin"):
+        made = f"已生成 {summary.get('file')}" if summary.get("made") else f"{summary.get('file')} 此前已生成，未重复生成"
+        return made + _count("（{} 项措施）", summary.get("measures")) + _count("，发送邮件 {} 封", summary.get("emails")) + "。"
+    if name == "backup":
+        return (f"已备份到 {summary.get('file')}（{format_size(summary.get('size') or 0)}，用时 {summary.get('seconds')} 秒）"
+                + _count("，删除较早的备份 {} 份", len(summary.get("removed") or [])) + "。")
+    if name == "cleanup":
+        removed = summary.get("evidence_removed") or 0
+        words = f"删除无用的佐证文件 {removed} 个" if removed else "没有需要清理的文件"
+        return words + _count("，删除未完成的台账文件 {} 个", summary.get("partial_ledgers_removed")) + "。"
+    return "完成。"
+
+
 def run_recorded(name: str) -> JobRun:
     """Run job ``name`` now and record the run; a failure is logged and recorded, never raised.
 

@@ -7,7 +7,7 @@ from rectify.backup import operations as backup
 from rectify.core.extensions import db
 from rectify.core.forms import EmptyForm
 from rectify.models import JobRun
-from rectify.scheduler.jobs import JOBS, next_runs, run_recorded
+from rectify.scheduler.jobs import JOBS, next_runs, run_in_words, run_recorded
 from rectify.tracking.access import require
 from rectify.tracking.permissions import can_manage_users
 
@@ -24,7 +24,7 @@ def index():
     runs = db.session.scalars(sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(30)).all()
     # Backups are listed, never served: they hold every password hash.
     return render_template("jobs/index.html", jobs=JOBS, runs=runs, next_runs=next_runs(current_app),
-                           form=EmptyForm(), scheduler=current_app.config["RECTIFY_SCHEDULER"],
+                           form=EmptyForm(), run_in_words=run_in_words, scheduler=current_app.config["RECTIFY_SCHEDULER"],
                            backups=backup.listing(), backup_folder=backup.folder(),
                            backup_keep=current_app.config["RECTIFY_BACKUP_KEEP"])
 

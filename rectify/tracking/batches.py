@@ -5,13 +5,12 @@ from flask_login import current_user
 
 from rectify.accounts import audit
 from rectify.accounts.forms import department_choices
-from rectify.accounts.people import resolve_people, split_names
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_today, utcnow
 from rectify.models import Batch, Department, Measure, Problem, SourceKind
 from rectify.tracking.access import get_batch, require
 from rectify.tracking.counts import Figures, batch_figures, figures_for
-from rectify.tracking.forms import BatchForm, ProblemForm
+from rectify.tracking.forms import BatchForm, ProblemForm, UnknownPeople, people_named
 from rectify.tracking.permissions import batch_scope, can_supervise, measure_scope, sees_everything
 from rectify.tracking.status import live_clause
 
@@ -78,11 +77,16 @@ def new_problem(batch_id):
     form = ProblemForm()
     form.lead_unit_id.choices = department_choices()
     if form.validate_on_submit():
+        try:
+            leaders = people_named(form.leaders.data)
+        except UnknownPeople as refused:
+            return render_template("tickets/problem_form.html", form=form, problem=None, error=refused.message,
+                                   unknown=refused.unknown), 400
         position = db.session.scalar(sa.select(sa.func.count()).where(Problem.batch_id == batch.id)) + 1
         problem = Problem(batch=batch, position=position, number=form.number.data or None,
                           aspect=form.aspect.data or None, description=form.description.data,
                           lead_unit_id=form.lead_unit_id.data or None,
-                          leaders=resolve_people(split_names(form.leaders.data)))
+                          leaders=leaders)
         db.session.add(problem)
         audit.record(current_user, "create", problem, {"description": [None, problem.description]})
         if form.unit_plans.data:
@@ -95,4 +99,4 @@ def new_problem(batch_id):
         db.session.commit()
         flash("问题已新增，请继续添加整改措施。", "success")
         return redirect(url_for("tickets.new_measure", problem_id=problem.id))
-    return render_template("tickets/problem_form.html", form=form, problem=None), 400 if form.errors else 200
+    return render_template("tickets/problem_form.html", form=form, problem=None, unknown={}), 400 if form.errors else 200

@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, SubmitField
 
 from rectify.accounts.auth import is_local_path
 from rectify.accounts.forms import department_choices
-from rectify.accounts.people import resolve_people, split_names
+from rectify.accounts.people import split_names
 from rectify.core.extensions import db
 from rectify.core.forms import Form
 from rectify.core.numbers import whole_number
@@ -18,6 +18,7 @@ from rectify.tracking import workflow
 from rectify.tracking.access import require
 from rectify.tracking.counts import Figures, figures_for
 from rectify.tracking.filters import MeasureFilters, by_deadline
+from rectify.tracking.forms import people_named
 from rectify.tracking.permissions import batch_scope, can_supervise, unit_scope
 from rectify.tracking.revision import cached
 from rectify.tracking.workflow import WorkflowError
@@ -155,11 +156,11 @@ def assign():
                  selectinload(Measure.leaders), selectinload(Measure.cooperating_units))
     ).all()
     fields = {}
-    if owners:
-        fields["owners"] = resolve_people(owners)
     if form.lead_unit_id.data:
         fields["lead_unit"] = db.session.get(Department, form.lead_unit_id.data)
     try:
+        if owners:
+            fields["owners"] = people_named(form.owners.data)
         for measure in measures:
             workflow.update_measure(measure, current_user, None, **fields)
         db.session.commit()

@@ -69,6 +69,8 @@ ALLOWED = {
 }
 PREVIEWABLE = {"application/pdf", "image/jpeg", "image/png"}
 ALLOWED_TEXT = "PDF、JPG、PNG、DOC、DOCX、XLS、XLSX、PPT、PPTX、OFD、ZIP"
+# The file picker's filter (a phone's photos among them); the server checks every file anyway.
+ACCEPT = ",".join(["image/*", *(f".{extension}" for extension in sorted(ALLOWED))])
 
 
 @dataclass(frozen=True)

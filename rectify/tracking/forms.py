@@ -1,4 +1,5 @@
 """Forms of the ticket page. Each measure's forms carry a prefix so one page can hold many."""
+from flask import request
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,8 +15,29 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from rectify.accounts.people import resolve_people, split_names, unknown_message, unknown_names
 from rectify.core.forms import Form
 from rectify.models import SourceKind
+from rectify.tracking.workflow import WorkflowError
+
+
+class UnknownPeople(WorkflowError):
+    """Names typed into a form that nobody carries, not confirmed as new people (新建人员)."""
+
+    def __init__(self, unknown):
+        super().__init__(unknown_message(unknown), 400)
+        self.unknown = unknown
+
+
+def people_named(text) -> list:
+    """The people a form's field names (责任人, 责任领导): known ones, and new ones only when the form
+    confirms them (a 新建人员 choice of the picker, or its checkbox); otherwise UnknownPeople."""
+    names = split_names(text)
+    confirmed = [name for value in request.form.getlist("new_people") for name in split_names(value)]
+    unknown = unknown_names(names, confirmed)
+    if unknown:
+        raise UnknownPeople(unknown)
+    return resolve_people(names)
 
 
 class VersionedForm(Form):

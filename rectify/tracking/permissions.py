@@ -82,6 +82,13 @@ def can_work_on(user: User, measure: Measure) -> bool:
     return user.role is Role.OWNER and _is_assigned(user, measure)
 
 
+def acts_for_unit(user: User, measure: Measure) -> bool:
+    """Whether ``user`` works on ``measure`` in the unit's stead (a 督办员 filling in for it, 代为填报)
+    rather than as one of its responsible people: a 督办员 not named as its 责任人 (the supervising
+    office often leads measures of its own, which its other staff carry out)."""
+    return can_supervise(user) and not _is_named(user, measure.owners)
+
+
 def can_comment(user: User, measure: Measure) -> bool:
     if user.role is Role.VIEWER:
         return False

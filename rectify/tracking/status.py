@@ -142,6 +142,16 @@ def deadline_as_written(measure: Measure) -> str:
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A number the text already carries (1. 1、 （1） (1) ① 一、 （一）), which the page's own
+# "措施 1：" would double.
+LEADING_NUMBER = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[）)]|[①-⑳]|"
+                            r"[一二三四五六七八九十]{1,3}、)\s*")
+
+
+def measure_text(text: Optional[str]) -> str:
+    """A measure's text for display after its own number: 1.制定… reads 制定…."""
+    stripped = LEADING_NUMBER.sub("", text or "", count=1)
+    return stripped or (text or "")
 
 
 def deadline_words(measure: Measure, today: date) -> str:

@@ -8,9 +8,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from rectify.accounts import audit
 from rectify.accounts.forms import department_choices
-from rectify.accounts.people import resolve_people, split_names
+from rectify.accounts.people import split_names
 from rectify.core.extensions import db
-from rectify.core.forms import EmptyForm
+from rectify.core.forms import EmptyForm, form_errors
 from rectify.core.timeutil import local_today, utcnow
 from rectify.models import (
     AuditLog,
@@ -21,6 +21,7 @@ from rectify.models import (
     Notice,
     Problem,
     ProgressUpdate,
+    UpdateKind,
 )
 from rectify.reminders import reading
 from rectify.tracking import evidence, workflow
@@ -35,8 +36,10 @@ from rectify.tracking.forms import (
     ProgressForm,
     ReviewForm,
     SubmitForReviewForm,
+    UnknownPeople,
+    people_named,
 )
-from rectify.tracking.permissions import visible_measures
+from rectify.tracking.permissions import acts_for_unit, visible_measures
 from rectify.tracking.workflow import WorkflowError
 
 bp = Blueprint("tickets", __name__)
@@ -74,6 +77,19 @@ def measure_form(name, measure, blank=False):
     if hasattr(form, "version") and form.version.data is None:
         form.version.data = measure.version
     return form
+
+
+def _panes(actions, behalf):
+    """The action panes a measure offers as (form name, label): the user's own, and apart from them
+    the owner's that a 督办员 would take for the unit (代为填报)."""
+    own, for_unit = [], []
+    for action, name, label in PANES:
+        if action in actions:
+            if behalf and action in workflow.OWNER_ACTIONS:
+                for_unit.append((name, "代为" + label))
+            else:
+                own.append((name, label))
+    return own, for_unit
 
 
 def ticket_page(problem, status=200, error=None, failed=None):
@@ -118,14 +134,20 @@ def ticket_page(problem, status=200, error=None, failed=None):
     if failed is not None:
         forms[failed[0], failed[1]] = failed[2]
     user = current_user._get_current_object()
+    actions = {m.id: workflow.available_actions(m, user) for m in measures}
+    by_id = {m.id: m for m in measures}
     return render_template(
         "tickets/problem.html",
         problem=problem,
         measures=measures,
-        actions={m.id: workflow.available_actions(m, user) for m in measures},
+        actions=actions,
+        on_behalf={m.id: workflow.on_behalf(m, user) for m in measures},
+        panes={m.id: _panes(actions[m.id], workflow.on_behalf(m, user)) for m in measures},
+        behalf_updates={u.id for items in updates.values() for u in items
+                        if u.author is not None and u.kind in (UpdateKind.PROGRESS, UpdateKind.SUBMITTED)
+                        and acts_for_unit(u.author, by_id[u.measure_id])},
         problem_actions=workflow.problem_actions(problem, user),
         decidable={x.id for items in extensions.values() for x in items if workflow.decidable(x, user)},
-        panes_offered=PANES,
         plan=_plan_section(problem, user),
         updates=updates,
         files=files,
@@ -174,7 +196,7 @@ def _measure_action(measure_id, name, need, operation, done_message):
     problem_id = measure.problem_id
     if not form.validate_on_submit():
         db.session.rollback()
-        errors = "；".join(e for errs in form.errors.values() for e in errs)
+        errors = form_errors(form)
         return ticket_page(load_problem(problem_id), 400, error=errors, failed=(measure_id, name, form))
     try:
         operation(measure, form)
@@ -272,7 +294,8 @@ def decide_extension(request_id):
             raise WorkflowError("请选择审批意见。", 400)
         workflow.decide_extension(extension, current_user, form.decision.data == "approve", form.reason.data)
 
-    return _problem_action(extension.measure.problem_id, decide, "延期申请已审批。")
+    approved = form.decision.data == "approve"
+    return _problem_action(extension.measure.problem_id, decide, "延期申请已同意。" if approved else "延期申请已驳回。")
 
 
 @bp.route("/measures/<int:measure_id>/<any(delete, restore):action>", methods=["POST"])
@@ -309,8 +332,8 @@ def _measure_fields(form):
         goal=form.goal.data or None,
         lead_unit=db.session.get(Department, form.lead_unit_id.data) if form.lead_unit_id.data else None,
         cooperating_units=_units_named(form.cooperating.data),
-        leaders=resolve_people(split_names(form.leaders.data)),
-        owners=resolve_people(split_names(form.owners.data)),
+        leaders=people_named(form.leaders.data),
+        owners=people_named(form.owners.data),
         due_on=form.due_on.data,
         is_immediate=form.is_immediate.data,
         is_long_term=form.is_long_term.data,
@@ -337,7 +360,7 @@ def edit_measure(measure_id=None, problem_id=None):
         else:
             form.lead_unit_id.data = problem.lead_unit_id or 0
             form.leaders.data = _names(problem.leaders)
-    status, error = 200, None
+    status, error, unknown = 200, None, {}
     if form.validate_on_submit():
         try:
             if measure is None:
@@ -351,13 +374,14 @@ def edit_measure(measure_id=None, problem_id=None):
         except WorkflowError as refused:
             db.session.rollback()
             status, error = refused.status, refused.message
+            unknown = getattr(refused, "unknown", {})
         else:
             flash("措施已保存。", "success")
             return redirect(url_for("tickets.problem", problem_id=problem.id, _anchor=f"measure-{measure.id}"))
     elif form.errors:
         status = 400
     return render_template("tickets/measure_form.html", form=form, problem=problem, measure=measure,
-                           error=error), status
+                           error=error, unknown=unknown), status
 
 
 @bp.route("/evidence/<int:evidence_id>")
@@ -400,16 +424,23 @@ def edit_problem(problem_id):
     if not form.is_submitted():
         form.lead_unit_id.data = problem.lead_unit_id or 0
         form.leaders.data = _names(problem.leaders)
+    unknown = {}
     if form.validate_on_submit():
+        try:
+            leaders = people_named(form.leaders.data)
+        except UnknownPeople as refused:
+            return render_template("tickets/problem_form.html", form=form, problem=problem, error=refused.message,
+                                   unknown=refused.unknown), 400
         before = audit.snapshot(problem, ["number", "aspect", "description", "lead_unit", "leaders"])
         problem.number, problem.aspect = form.number.data or None, form.aspect.data or None
         problem.description = form.description.data
         problem.lead_unit_id = form.lead_unit_id.data or None
-        problem.leaders = resolve_people(split_names(form.leaders.data))
+        problem.leaders = leaders
         db.session.flush()
         db.session.refresh(problem, ["lead_unit"])
         audit.record_changes(current_user, "update", problem, before)
         db.session.commit()
         flash("问题已保存。", "success")
         return redirect(url_for("tickets.problem", problem_id=problem.id))
-    return render_template("tickets/problem_form.html", form=form, problem=problem), 400 if form.errors else 200
+    return render_template("tickets/problem_form.html", form=form, problem=problem, unknown=unknown), \
+        400 if form.errors else 200

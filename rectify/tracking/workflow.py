@@ -34,13 +34,15 @@ from rectify.models import (
 )
 from rectify.tracking import evidence
 from rectify.tracking.events import announce
-from rectify.tracking.permissions import can_comment, can_supervise, can_work_on
+from rectify.tracking.permissions import acts_for_unit, can_comment, can_supervise, can_work_on
 
 S = MeasureStatus
 STALE = "该事项已被他人修改，请刷新后重试。"
 REPORTING = (S.NOT_STARTED, S.IN_PROGRESS, S.LONG_TERM)
 SUBMITTABLE = (S.NOT_STARTED, S.IN_PROGRESS, S.LONG_TERM)
 EXTENDABLE = (S.NOT_STARTED, S.IN_PROGRESS)
+# The responsible side's own work: a 督办员 may do it for a unit, and then it says so (代为填报).
+OWNER_ACTIONS = ("acknowledge", "progress", "evidence", "remove_evidence", "submit", "extension")
 AUDITED_FIELDS = ["text", "goal", "lead_unit", "cooperating_units", "leaders", "owners", "due_on",
                   "deadline_text", "is_immediate", "is_long_term"]
 
@@ -76,7 +78,8 @@ RULES = {
     "evidence": Rule(can_work_on, REPORTING, "上传佐证材料"),
     "remove_evidence": Rule(can_work_on, REPORTING, "删除佐证材料"),
     "submit": Rule(can_work_on, SUBMITTABLE, "申请销号"),
-    "extension": Rule(can_work_on, EXTENDABLE, "申请延期"),
+    "extension": Rule(can_work_on, EXTENDABLE, "申请延期",
+                      also=lambda m: "长期坚持事项持续推进，无需申请延期。" if m.is_long_term else None),
     "approve": Rule(_supervises, (S.PENDING_REVIEW,), "审核", "只有督办员可以审核销号。"),
     "return": Rule(_supervises, (S.PENDING_REVIEW,), "退回", "只有督办员可以退回。"),
     "comment": Rule(can_comment, ANY, "发表意见"),
@@ -115,6 +118,21 @@ def problem_actions(problem: Problem, user: User) -> frozenset[str]:
     return frozenset({"edit", "add_measure", "restore" if problem.deleted_at is not None else "delete"})
 
 
+def on_behalf(measure: Measure, user: User) -> bool:
+    """Whether the owner's actions ``user`` may take on ``measure`` are taken for its unit (代为填报):
+    the page groups them apart and the audit trail records for whom."""
+    return acts_for_unit(user, measure)
+
+
+def _record(by: User, action: str, measure: Measure, changes: Optional[dict] = None, rule: str = ""):
+    """The audit entry of an action (``rule``: its name in RULES when the entry's differs), naming the
+    unit or people when a 督办员 took an owner's action for them."""
+    if (rule or action) in OWNER_ACTIONS and on_behalf(measure, by):
+        unit = measure.lead_unit.name if measure.lead_unit else "、".join(p.name for p in measure.owners) or "责任单位"
+        changes = {**(changes or {}), "on_behalf": [None, unit]}
+    return audit.record(by, action, measure, changes)
+
+
 def require(measure: Measure, user: User, action: str) -> None:
     """Raise the refusal of ``action``, if any: every operation starts here."""
     refused = refusal(measure, user, action)
@@ -143,7 +161,7 @@ def _required(text: Optional[str], what: str) -> str:
 def _set_status(measure: Measure, by: User, status: MeasureStatus, action: str, **extra) -> None:
     changes = {"status": [measure.status.label, status.label], **extra}
     measure.status = status
-    audit.record(by, action, measure, changes)
+    _record(by, action, measure, changes)
 
 
 def acknowledge(measure: Measure, by: User) -> None:
@@ -151,7 +169,7 @@ def acknowledge(measure: Measure, by: User) -> None:
     require(measure, by, "acknowledge")
     measure.acknowledged_at = utcnow()
     measure.acknowledged_by = by
-    audit.record(by, "acknowledge", measure)
+    _record(by, "acknowledge", measure)
 
 
 def attach_files(measure: Measure, by: User, files: Iterable, update: Optional[ProgressUpdate] = None) -> list[Evidence]:
@@ -175,7 +193,7 @@ def attach_files(measure: Measure, by: User, files: Iterable, update: Optional[P
     ]
     db.session.add_all(items)
     if items:
-        audit.record(by, "add_evidence", measure, {"evidence": [None, [s.filename for s in stored]]})
+        _record(by, "add_evidence", measure, {"evidence": [None, [s.filename for s in stored]]}, rule="evidence")
     return items
 
 
@@ -192,7 +210,7 @@ def post_progress(measure: Measure, by: User, text: str, files: Iterable = (), v
     if measure.status is S.NOT_STARTED:
         _set_status(measure, by, S.IN_PROGRESS, "progress")
     else:
-        audit.record(by, "progress", measure)
+        _record(by, "progress", measure)
     return update
 
 
@@ -278,7 +296,7 @@ def request_extension(measure: Measure, by: User, until: date, reason: str, toda
         raise WorkflowError("已有待审批的延期申请，请等待审批结果。")
     request = ExtensionRequest(measure=measure, old_due_on=measure.due_on, new_due_on=until, reason=reason, requested_by=by)
     db.session.add(request)
-    audit.record(by, "request_extension", measure, {"extension": [None, until.isoformat()]})
+    _record(by, "request_extension", measure, {"extension": [None, until.isoformat()]}, rule="extension")
     announce("extension_requested", by, measure, until=until.isoformat(), reason=reason)
     return request
 
@@ -354,7 +372,7 @@ def remove_evidence(item: Evidence, by: User) -> None:
     """Withdraw an evidence file; never once the measure is submitted or signed off."""
     require(item.measure, by, "remove_evidence")
     item.deleted_at = utcnow()
-    audit.record(by, "remove_evidence", item.measure, {"evidence": [item.filename, None]})
+    _record(by, "remove_evidence", item.measure, {"evidence": [item.filename, None]})
 
 
 def long_term_closes() -> bool:
