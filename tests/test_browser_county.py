@@ -18,7 +18,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 # The pages whose lists turn into cards on a phone, and the table that does.
 LISTS = {"/list": "#measures", "/batches/": "#batches", "/ledger/": "#ledger-files", "/notifications/": "#notices",
-         "/admin/users": "#users", "/admin/departments": "#departments"}
+         "/admin/users": "#users", "/admin/departments": "#departments", "/imports/": "#import-records"}
 ROLES = ["admin", *DEMO_ACCOUNTS]
 
 

@@ -71,6 +71,12 @@ def test_a_reassignment_survives_a_reimport_unless_the_sheets_value_is_ticked(wa
     page.click("#audit-trail summary")
     trail = page.locator("#audit-trail").inner_text()
     assert "导入更新" in trail and "黄磊" in trail and "周洁" in trail
+
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone the import records are cards
+    page.goto(server.url + "/imports/")
+    row = page.locator("#import-records tbody tr").first
+    assert row.evaluate("row => getComputedStyle(row).display") == "block"
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     assert problems == []
 
 
