@@ -25,9 +25,14 @@ def keep(data: bytes) -> str:
     return token
 
 
+def kept(token) -> bool:
+    """Whether ``token`` is well formed and its file still kept."""
+    token = token or ""
+    return len(token) == 32 and all(c in "0123456789abcdef" for c in token) and (folder() / token).exists()
+
+
 def path_for(token) -> Path:
     """The kept file of ``token``; 404 when the token is malformed or the file is gone."""
-    token = token or ""
-    if len(token) != 32 or any(c not in "0123456789abcdef" for c in token) or not (folder() / token).exists():
+    if not kept(token):
         abort(404, description="上传的文件已失效，请重新上传。")
     return folder() / token

@@ -112,7 +112,7 @@ def upload():
         if chosen:
             filename, data = clean_filename(upload.filename), upload.read()
             token = uploads.keep(data)
-        elif _kept_token(form.kept_token.data):
+        elif uploads.kept(form.kept_token.data):
             token, filename = form.kept_token.data, clean_filename(form.kept_filename.data or "")
             data = uploads.path_for(token).read_bytes()
         else:
@@ -132,10 +132,6 @@ def upload():
     db.session.rollback()  # a preview writes nothing
     return _preview(report, token, filename, BatchSpec(report.batch or spec.title, spec.kind, spec.feedback_on), page=1)
 
-
-def _kept_token(token) -> bool:
-    return bool(token) and len(token) == 32 and all(c in "0123456789abcdef" for c in token) \
-        and (uploads.folder() / token).exists()
 
 
 @bp.route("/remap", methods=["POST"])

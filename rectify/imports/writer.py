@@ -168,8 +168,8 @@ class _Merger:
             report.created["measures"] += 1
             changed = True
         (report.updated if changed else report.unchanged)["problems"] += 1
+        db.session.flush()  # the added measures' ids
         for measure in added:
-            db.session.flush()
             self.matched.add(measure.id)
             announce_assignment(measure, self.by)
         return added
