@@ -159,6 +159,25 @@ def test_the_picker_finds_people_by_pinyin_initials(browser, server, accounts):
     context.close()
 
 
+def test_the_picker_answers_what_was_typed_before_the_directory_arrived(browser, server, accounts):
+    """A cold server takes a moment for /directory.json (pinyin's dictionary loads on first use):
+    what the user typed meanwhile is searched once it arrives."""
+    context, page, _ = signed_in(browser, server, accounts, "supervisor", DESKTOP)
+    held = []
+    page.route("**/directory.json", lambda route: held.append(route))  # answered only after the typing
+    page.goto(server.url + "/list")
+    page.locator("#measures a[href*='#measure-']").first.click()
+    page.locator("a", has_text="编辑/分派").first.click()
+    owners = page.locator("input[name=owners]")
+    owners.fill("")
+    owners.press_sequentially("zj")
+    page.wait_for_timeout(200)
+    assert page.locator(".picker-option").count() == 0
+    held[-1].continue_()  # this page's request (the list's picker asked too, before it was left)
+    assert "周洁" in page.locator(".picker-option", has_text="周洁").first.inner_text()
+    context.close()
+
+
 def test_a_supervisors_ticket_keeps_the_units_steps_behind_daiweitianbao(browser, server, accounts):
     context, page, _ = signed_in(browser, server, accounts, "supervisor", DESKTOP)
     page.goto(server.url + "/board")

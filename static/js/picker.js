@@ -10,10 +10,14 @@
   const SEPARATOR = /[、，,/;；\s]+/;
   let directory = null;
   let counter = 0;
+  const waiting = [];  // fields typed into before the directory arrived: searched once it does
 
   fetch("/directory.json", { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then((response) => (response.ok ? response.json() : null))
-    .then((data) => { directory = data; })
+    .then((data) => {
+      directory = data;
+      waiting.splice(0).forEach((refresh) => refresh());
+    })
     .catch(() => {});
 
   const oneApart = (a, b) => a.length === b.length && a !== b &&
@@ -133,6 +137,7 @@
       const query = token();
       list.replaceChildren();
       options = [];
+      if (query && !directory && !waiting.includes(retry)) waiting.push(retry);
       if (!query || !directory) { close(); return; }
       const found = search(kind, query);
       found.forEach((entry) => {
@@ -162,6 +167,7 @@
       highlight(options.length ? 0 : -1);
     }
 
+    const retry = () => { if (document.activeElement === input) open(); };
     input.addEventListener("input", open);
     input.addEventListener("focus", () => { if (token()) open(); });
     input.addEventListener("blur", () => setTimeout(close, 150));
