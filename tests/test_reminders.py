@@ -153,6 +153,23 @@ def test_unacknowledged_and_monthly_report(app, session, inbox, people, make_mea
     assert ongoing.id
 
 
+def test_days_are_counted_in_the_offices_time_zone(app, session, inbox, people, make_measure):
+    """Assigned at 04:00 Beijing on 12-02 (20:00 UTC on 12-01): on 12-03 it has waited one day, not two,
+    and a progress update at 07:00 Beijing on 12-01 (23:00 UTC on 11-30) counts as December's."""
+    from rectify.models import ProgressUpdate, UpdateKind
+    owner, _, _ = people
+    new = measure_due(make_measure, people, 40, status=S.NOT_STARTED, acknowledged_at=None,
+                      assigned_at=datetime(2026, 12, 1, 20, 0))
+    ongoing = measure_due(make_measure, people, 100, problem=new.problem, status=S.LONG_TERM, is_long_term=True)
+    session.add(ProgressUpdate(measure=ongoing, kind=UpdateKind.PROGRESS, text="本月已开展专项检查",
+                               author=owner, created_at=datetime(2026, 11, 30, 23, 0)))
+    session.commit()
+    app.config["RECTIFY_REMIND_MONTHLY_DAY"] = 1
+    assert run(app, date(2026, 12, 3))["notices"] == {}
+    assert run(app, date(2026, 12, 4))["notices"] == {"unacknowledged": 1}
+    assert "分派2天仍未签收" in inbox.messages[-1].get_body(("plain",)).get_content()
+
+
 @pytest.mark.parametrize("app_config", [{"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 1, "RECTIFY_BASE_URL": "http://x",
                                           "RECTIFY_SEND_HOURS": "00:00-24:00"}])
 def test_smtp_down_then_up_delivers_once(app, session, people, make_measure, smtp_port):

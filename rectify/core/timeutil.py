@@ -19,6 +19,12 @@ def local_date(moment: datetime) -> date:
     return to_local(moment).date()
 
 
+def utc_start(day: date) -> datetime:
+    """The naive-UTC moment at which the office's ``day`` begins (for comparing with ``*_at`` columns)."""
+    local = datetime.combine(day, datetime.min.time(), tzinfo=current_app.config["TIMEZONE"])
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def to_local(moment: datetime) -> datetime:
     """A stored naive-UTC datetime in the configured time zone."""
     return moment.replace(tzinfo=timezone.utc).astimezone(current_app.config["TIMEZONE"])

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from rectify.core.extensions import db
-from rectify.core.timeutil import format_date, local_date
+from rectify.core.timeutil import format_date, local_date, utc_start
 from rectify.models import (
     Measure,
     MeasureStatus,
@@ -110,7 +110,7 @@ def plan(today: date, settings: Settings) -> list[Planned]:
     reported = set(db.session.scalars(
         sa.select(ProgressUpdate.measure_id).where(
             ProgressUpdate.kind == UpdateKind.PROGRESS,
-            ProgressUpdate.created_at >= date(today.year, today.month, 1))
+            ProgressUpdate.created_at >= utc_start(today.replace(day=1)))
     ))
     planned_problems = set(db.session.scalars(sa.select(Plan.problem_id).where(Plan.status.in_(["submitted", "approved"]))))
     planned: list[Planned] = []
@@ -152,8 +152,10 @@ def plan(today: date, settings: Settings) -> list[Planned]:
                 if thresholds:
                     add(f"plan_due_{min(thresholds)}", plan_due, LEVELS[0], f"整改方案应于{left}天内提交", owners)
         if is_unacknowledged(m):
-            waited = (today - m.assigned_at.date()).days
+            waited = (today - local_date(m.assigned_at)).days
             if waited >= settings.unacknowledged_after:
+                # The period stays the assignment's UTC date: it only tells one assignment from the next,
+                # and keeping it means no reminder already sent is sent again after an upgrade.
                 add("unacknowledged", m.assigned_at.date(), LEVELS[0], f"分派{waited}天仍未签收", owners)
         if m.status is S.LONG_TERM and today.day >= settings.monthly_day and m.id not in reported:
             add("monthly_report", f"{today:%Y-%m}", LEVELS[0], "长期坚持事项，请报送本月进展", owners)

@@ -10,7 +10,7 @@ Every Monday the scheduler makes the week's bulletin of everything, keeps it und
 to 督办员 and 责任领导, each under a unique key: a rerun sends nothing twice.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Optional, Union
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from rectify.core import mail
 from rectify.core.extensions import db
 from rectify.core.files import create_private_file, private_folder
-from rectify.core.timeutil import format_date, local_date
+from rectify.core.timeutil import format_date, local_date, utc_start
 from rectify.core.titles import joined
 from rectify.models import (
     Batch,
@@ -66,12 +66,6 @@ class BulletinData:
     counts: dict = field(default_factory=dict)  # finished, fell_overdue, extended: full counts
 
 
-def _utc_start(day: date) -> datetime:
-    """The naive-UTC moment the office's ``day`` begins."""
-    zone = current_app.config["TIMEZONE"]
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def bulletin_data(batch: Optional[Batch], as_of: date, days: int = WEEK, org: str = "") -> BulletinData:
     """The bulletin of ``batch`` (None: everything) for the ``days`` days ending with ``as_of``."""
     first_day = as_of - timedelta(days=days - 1)
@@ -85,7 +79,7 @@ def bulletin_data(batch: Optional[Batch], as_of: date, days: int = WEEK, org: st
                                     .where(Department.id.in_([u for u in by_unit if u] or [0]))).all())
     units = sorted(((names.get(unit_id, "未定"), f) for unit_id, f in by_unit.items()),
                    key=lambda item: (-item[1].overdue, -(item[1].measures - item[1].finished), item[0]))
-    start, end = _utc_start(first_day), _utc_start(as_of + timedelta(days=1))
+    start, end = utc_start(first_day), utc_start(as_of + timedelta(days=1))
     unit = aliased(Department)
 
     def listed(select, make):
