@@ -113,3 +113,40 @@ def test_a_column_corrected_in_the_preview_and_offered_again_next_time(watched, 
     assert "已按上次对相同表头所做的列设置读取" in page.locator("#mapping-remembered").inner_text()
     assert "黄磊" in page.locator("#import-rows tbody tr").first.inner_text()
     assert problems == []
+
+
+def test_a_new_name_in_the_preview_is_taken_for_a_known_person_and_unit_found_by_pinyin(watched, server, tmp_path):
+    """小周 and 组织部 match nobody (not even one character apart): the preview's 导入为 search finds
+    周洁 by zj and 组织人事部 by zzrs, and the import names them instead of creating new ones."""
+    from test_browser_county import axe_problems
+
+    page, problems = watched
+    sign_in(page, server, "duban", server.printed(r"演示账号.*的密码：(\S+)"))
+    page.wait_for_url(server.url + "/")
+    path = tmp_path / "档案检查反馈.xlsx"
+    path.write_bytes(ledgers.simple_ledger([[1, "干部档案材料归档不及时。", "按月归档干部档案材料。", "组织部", "小周",
+                                             "2026年12月31日"]]))
+    page.goto(server.url + "/imports/")
+    page.set_input_files("input[name=file]", str(path))
+    page.fill("input[name=title]", "浏览器导入时改选已有人员")
+    page.click("#upload-form input[type=submit]")
+
+    person = page.get_by_label("表中的“小周”导入为", exact=True)
+    assert person.locator("option:checked").inner_text() == "新建人员“小周”"
+    page.get_by_label("查找表中的“小周”导入为").press_sequentially("zj")
+    option = page.locator(".picker-option", has_text="周洁").first
+    assert "组织人事部" in option.inner_text() and "有账号" in option.inner_text()
+    option.click()
+    assert person.input_value() == "周洁" and "即已有的“周洁”（组织人事部，有账号）" in person.inner_text()
+    page.get_by_label("查找表中的“组织部”导入为").press_sequentially("zzrs")
+    page.locator(".picker-list:not([hidden]) .picker-option", has_text="组织人事部").first.click()
+    assert page.get_by_label("表中的“组织部”导入为", exact=True).input_value() == "组织人事部"
+    assert axe_problems(page) == []  # the preview, with its search boxes, passes axe as every page does
+
+    page.click("#confirm-form input[type=submit]")
+    page.wait_for_url(re.compile(r"/board\?batch=\d+$"))
+    assert "新建问题 1 个" in page.locator(".alert-success").inner_text()
+    page.locator(".card-measure", has_text="按月归档干部档案材料").click()
+    measure = page.locator("[id^=measure-]", has_text="按月归档干部档案材料").inner_text()
+    assert "周洁" in measure and "小周" not in measure and "组织人事部" in measure
+    assert problems == []

@@ -290,7 +290,7 @@ def test_a_new_name_one_character_from_a_known_person_can_be_taken_for_them(clie
     page = upload(client, ledgers.simple_ledger(rows)).get_data(as_text=True)
     names = page[page.index('id="import-names"'):page.index("</section>", page.index('id="import-names"'))]
     assert "新建人员“周杰”" in names and "即已有的“周洁”（组织人事部，有账号）" in names
-    assert "新建人员，关联同名账号" in names
+    assert "新建人员“黄磊”，关联同名账号" in names
     client.post("/imports/confirm", data={**confirm_fields(page), "person:周杰": "周洁"})
     measure = session.scalar(sa.select(Measure).where(Measure.text == "措施一"))
     assert [o.name for o in measure.owners] == ["周洁"] and measure.owners[0].user_id == zhou.id

@@ -2,6 +2,8 @@
 // known people and units, searched by name, pinyin or pinyin initials (zj finds 周洁), each person
 // shown with their unit and whether they have an account. A name that matches nobody is added only
 // through an explicit 新建人员“…” choice, and a known name one character away is flagged.
+// A select marked data-picker-by="name" (the import preview's 导入为 choices) keeps names as its
+// values: picking someone known adds them as an option and selects it.
 // Progressive enhancement: without this script the fields are plain text and a select, as before,
 // and the server asks to confirm unknown names.
 (() => {
@@ -35,21 +37,24 @@
   }
 
   function search(kind, query) {
-    const list = directory ? directory[kind === "people" ? "people" : "units"] : [];
+    const list = directory ? directory[kind === "people" || kind === "person" ? "people" : "units"] : [];
     return list.map((entry) => [rank(entry, query), entry]).filter(([r]) => r >= 0)
       .sort((a, b) => a[0] - b[0] || a[1].name.localeCompare(b[1].name, "zh-CN")).slice(0, 12).map(([, e]) => e);
   }
 
   function setUp(field) {
-    const kind = field.dataset.picker;  // people, units, unit (a select)
-    const select = kind === "unit" ? field : null;
+    const kind = field.dataset.picker;  // people, units (text); unit, person (a select)
+    const select = field.tagName === "SELECT" ? field : null;
+    const byName = select && field.dataset.pickerBy === "name";
+    const person = kind === "people" || kind === "person";
     let input = field;
     if (select) {  // a search box in front of the select, which stays the form's value
       input = document.createElement("input");
       input.type = "text";
       input.className = "form-control form-control-sm mb-1 picker-search";
-      input.placeholder = "输入名称或拼音首字母查找";
-      input.setAttribute("aria-label", "查找" + (select.labels[0] ? select.labels[0].textContent : "单位"));
+      input.placeholder = person ? "输入姓名或拼音首字母查找已有人员" : "输入名称或拼音首字母查找";
+      const named = select.labels.length ? select.labels[0].textContent : select.getAttribute("aria-label");
+      input.setAttribute("aria-label", "查找" + (named || (person ? "人员" : "单位")));
       select.before(input);
     }
     const list = document.createElement("ul");
@@ -81,7 +86,14 @@
 
     function choose(option) {
       if (!option) return;
-      if (select) {
+      if (byName) {
+        if (![...select.options].some((o) => o.value === option.name)) {
+          select.add(new Option(`即已有的“${option.name}”${option.note ? "（" + option.note + "）" : ""}`, option.name));
+        }
+        select.value = option.name;
+        input.value = option.name;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      } else if (select) {
         select.value = option.unitId;
         input.value = option.name;
         select.dispatchEvent(new Event("change", { bubbles: true }));
@@ -141,9 +153,9 @@
       if (!query || !directory) { close(); return; }
       const found = search(kind, query);
       found.forEach((entry) => {
-        const note = kind === "people" ? `${entry.unit || "未定单位"} · ${entry.account ? "有账号" : "无账号"}` : "";
+        const note = person ? `${entry.unit || "未定单位"} · ${entry.account ? "有账号" : "无账号"}` : "";
         const li = item(entry.name, note);
-        options.push({ element: li, name: entry.name, unitId: entry.id });
+        options.push({ element: li, name: entry.name, unitId: entry.id, note: note.replace(" · ", "，") });
       });
       if (kind === "people" && !found.some((entry) => entry.name === query) && /[\u4e00-\u9fff]/.test(query)) {
         const near = directory.people.filter((entry) => oneApart(entry.name, query));
@@ -154,7 +166,8 @@
         options.push({ element: li, name: query, isNew: true });
       }
       if (!options.length) {
-        const li = item("没有找到", kind === "people" ? "请输入汉字姓名以新建人员" : "请先在部门管理中添加", "disabled");
+        const hint = kind === "people" ? "请输入汉字姓名以新建人员" : byName ? "保留“新建”即可" : "请先在部门管理中添加";
+        const li = item("没有找到", hint, "disabled");
         li.setAttribute("aria-disabled", "true");
         list.appendChild(li);
       }
