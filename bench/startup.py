@@ -8,7 +8,7 @@ commands that do little beyond starting (``users list``, a group's ``--help``, `
 and ``python app.py`` up to its first answered request (``/login``, rendered from its template).
 Each variant runs ``--repeat`` times, interleaved, and its fastest run counts: on a shared machine
 any single run can be a third slower for no reason of its own. For scale, the floor: the ``flask``
-command running an empty app (Flask's CLI loads every installed plugin, Flask-Limiter's among them).
+command running an empty app (Flask's CLI loads every installed plugin: `flask.commands` entry points).
 Python keeps its compiled modules (``__pycache__``) as it does on any installation, even where
 PYTHONDONTWRITEBYTECODE is set (``--no-bytecode`` keeps that setting: every start compiles Rectify
 again). Not a test.

@@ -3,7 +3,16 @@
 Each feature keeps its own models (accounts/models.py, tracking/models.py, …); this index loads
 them all, so that relationships resolve and the migrations see every table.
 """
-from rectify.accounts.models import ApiToken, AuditLog, Department, LoginSession, Person, Role, User
+from rectify.accounts.models import (
+    ApiToken,
+    AuditLog,
+    Department,
+    LoginFailure,
+    LoginSession,
+    Person,
+    Role,
+    User,
+)
 from rectify.imports.models import ImportMapping, ImportRecord
 from rectify.ledgers.models import ExportState, LedgerExport
 from rectify.plans.models import Plan
@@ -38,7 +47,7 @@ from rectify.tracking.models import (
 
 __all__ = [
     "ApiToken", "AuditLog", "Event", "EventRecipient", "NoticePreference", "Webhook", "Batch", "DataRevision", "Delivery", "Department", "Evidence", "ExportState",
-    "ExtensionRequest", "ExtensionStatus", "ImportMapping", "ImportRecord", "JobRun", "LedgerExport", "LoginSession", "Measure",
+    "ExtensionRequest", "ExtensionStatus", "ImportMapping", "ImportRecord", "JobRun", "LedgerExport", "LoginFailure", "LoginSession", "Measure",
     "MeasureStatus", "Notice", "Plan", "Notification", "Person", "Problem", "ProblemStatus", "ProgressUpdate", "Role",
     "SchedulerLock", "Setting", "SourceKind", "UpdateKind", "User", "Warning",
 ]

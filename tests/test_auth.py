@@ -1,13 +1,15 @@
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from rectify.accounts.operations import generate_password
 from rectify.accounts.passwords import password_problem
-from rectify.models import AuditLog, Role, User
+from rectify.core.extensions import db
+from rectify.models import AuditLog, LoginFailure, Role, User
 
-from conftest import PASSWORD
+from conftest import PASSWORD, make_app
 
 
 def test_login_page_is_chinese(client):
@@ -102,9 +104,47 @@ def test_repeated_failures_are_throttled(client, make_user):
         assert client.post("/login", data={"username": "target", "password": "bad-guess1"}).status_code == 401
     blocked = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert blocked.status_code == 429
-    assert "尝试次数过多" in blocked.get_data(as_text=True)
+    assert "尝试次数过多，请 1 分钟后再试。" in blocked.get_data(as_text=True)
+    assert 50 <= int(blocked.headers["Retry-After"]) <= 60
     # Another account from the same address is not locked out by someone else's failures.
     assert client.post("/login", data={"username": other.username, "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_the_throttle_lets_go_once_the_failures_are_older_than_its_window(client, session, make_user):
+    user = make_user(Role.OWNER)
+    for _ in range(3):
+        assert client.post("/login", data={"username": user.username, "password": "bad-guess1"}).status_code == 401
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 429
+    # A minute passes for two of the three failures: one left counts, and the password works again.
+    oldest = session.scalars(sa.select(LoginFailure.id).order_by(LoginFailure.id).limit(2)).all()
+    session.execute(sa.update(LoginFailure).where(LoginFailure.id.in_(oldest))
+                    .values(failed_at=LoginFailure.failed_at - timedelta(seconds=61)))
+    session.commit()
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+    # The next failure clears away what no longer counts.
+    client.post("/logout")
+    client.post("/login", data={"username": user.username, "password": "bad-guess2"})
+    assert session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 2
+
+
+@pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_every_app_process_counts_the_same_failures(app, database_url, tmp_path, make_user):
+    """Behind a load balancer each guess may reach another process: the count is the database's,
+    so a second app on the same database refuses the fourth guess as the first would."""
+    user = make_user(Role.OWNER)
+    other_process = make_app(database_url, tmp_path / "other", RECTIFY_LOGIN_RATE_LIMIT="3 per minute")
+    try:
+        clients = [app.test_client(), other_process.test_client()]
+        for attempt in range(3):
+            response = clients[attempt % 2].post("/login", data={"username": user.username, "password": "bad-guess1"})
+            assert response.status_code == 401
+        for each in clients:
+            assert each.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 429
+    finally:
+        other_process.extensions["rectify.ledger_worker"].shutdown(wait=True)
+        with other_process.app_context():
+            db.engine.dispose()
 
 
 @pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])

@@ -60,6 +60,9 @@ def test_environment_overrides_instance_config(tmp_path, clean_env):
         ("RECTIFY_IMPORT_MAX_ROWS", "0", "RECTIFY_IMPORT_MAX_ROWS 应为 1 至 1048576 之间的整数（行）"),
         ("RECTIFY_IMPORT_MEMORY_MB", "32", "RECTIFY_IMPORT_MEMORY_MB 应为不小于 64 的整数（MB），实际为 32"),
         ("RECTIFY_IMPORT_TIMEOUT", "0", "RECTIFY_IMPORT_TIMEOUT 应为不小于 1 的整数（秒）"),
+        ("RECTIFY_LOGIN_RATE_LIMIT", "10 per fortnight", "RECTIFY_LOGIN_RATE_LIMIT 应为“次数 per 时长”"),
+        ("RECTIFY_LOGIN_RATE_LIMIT", "0 per minute", "RECTIFY_LOGIN_RATE_LIMIT"),
+        ("RECTIFY_LOGIN_RATE_LIMIT", "10 per 0 minutes", "RECTIFY_LOGIN_RATE_LIMIT"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, clean_env, name, value, message):

@@ -10,10 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from rectify.accounts import operations, sessions
+from rectify.accounts import operations, sessions, throttle
 from rectify.accounts.passwords import password_problem
 from rectify.core.errors import RESTORE, expired_form
-from rectify.core.extensions import db, limiter, login_manager
+from rectify.core.extensions import db, login_manager
 from rectify.core.forms import EmptyForm, Form
 from rectify.core.security import rotate_csrf_token
 from rectify.core.timeutil import utcnow
@@ -83,9 +83,8 @@ def require_login():
     return None
 
 
-def _login_key() -> str:
-    username = (request.form.get("username") or "").strip().lower()
-    return f"{request.remote_addr}|{username}"
+def _in_words(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{-(-seconds // 60)} 分钟"
 
 
 @cache
@@ -102,12 +101,6 @@ def is_local_path(target: str | None) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["RECTIFY_LOGIN_RATE_LIMIT"],
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -116,14 +109,22 @@ def login():
         return render_template("auth/login.html", form=form, expired=bool(request.args.get("expired"))), \
             400 if form.errors else 200
     username = form.username.data.strip().lower()
+    # Failed sign-ins are counted per user name and client address: a guesser is stopped without
+    # locking the account's owner out from another machine (rectify/accounts/throttle.py).
+    rate, address, now = current_app.config["LOGIN_RATE"], request.remote_addr or "", utcnow()
+    wait = throttle.retry_after(rate, address, username, now)
+    if wait is not None:
+        error = f"尝试次数过多，请 {_in_words(wait)}后再试。"
+        return render_template("auth/login.html", form=form, error=error), 429, {"Retry-After": str(wait)}
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_dummy_hash(), form.password.data)  # same time as a real check
     if user is None or not user.check_password(form.password.data):
+        throttle.record_failure(rate, address, username, now)
+        db.session.commit()
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
     if not user.is_active:
         return render_template("auth/login.html", form=form, error=ACCOUNT_DISABLED), 403
-    now = utcnow()
     sessions.start_session(user, now)
     login_user(user, remember=form.remember.data)
     rotate_csrf_token()

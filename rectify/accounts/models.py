@@ -126,6 +126,18 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+class LoginFailure(db.Model):
+    """One failed sign-in, kept for the login throttle (``rectify.accounts.throttle``): in the
+    database, so that every app process counts the same failures and a restart forgets none."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64))
+    username: Mapped[str] = mapped_column(sa.String(150))
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (sa.Index("ix_login_failure_who", "username", "address", "failed_at"),)
+
+
 class ApiToken(db.Model):
     """A personal API token. Only its SHA-256 is kept (the token itself is shown once); tokens
     are long random strings, so a fast hash is the right one."""

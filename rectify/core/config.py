@@ -5,7 +5,9 @@ environment variable of the same name; ``DATABASE_URL`` is the environment name 
 ``SQLALCHEMY_DATABASE_URI``. The README's configuration table mirrors this module.
 """
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,10 +84,9 @@ class Defaults:
     SMTP_PASSWORD = ""
     SMTP_FROM = "整改台账系统 <rectify@localhost>"
     SMTP_TLS = "none"
-    # Failed logins allowed per client address and user name (Flask-Limiter syntax).
+    # Failed logins allowed per client address and user name in a window ("N per [M] second|minute|
+    # hour|day"), counted in the database by every process (rectify/accounts/throttle.py).
     RECTIFY_LOGIN_RATE_LIMIT = "10 per 15 minutes"
-    # Where the login throttle keeps its counters; memory:// is per process.
-    RATELIMIT_STORAGE_URI = "memory://"
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     RECTIFY_PROXY_COUNT = 0
     # Mark the session cookie Secure (set when served over HTTPS).
@@ -173,6 +174,10 @@ def _derive(app):
         raise ConfigError(f"RECTIFY_PLAN_DUE_DAYS 至少为 1（天）：{config['RECTIFY_PLAN_DUE_DAYS']}")
     if config["RECTIFY_OUTBOX_LEASE_MINUTES"] < 1:
         raise ConfigError(f"RECTIFY_OUTBOX_LEASE_MINUTES 至少为 1（分钟）：{config['RECTIFY_OUTBOX_LEASE_MINUTES']}")
+    config["LOGIN_RATE"] = _rate(config["RECTIFY_LOGIN_RATE_LIMIT"])
+    if config["LOGIN_RATE"] is None:
+        raise ConfigError("RECTIFY_LOGIN_RATE_LIMIT 应为“次数 per 时长”，如 10 per 15 minutes、5 per minute，"
+                          f"实际为 {config['RECTIFY_LOGIN_RATE_LIMIT']!r}")
     config["MAX_CONTENT_LENGTH"] = config["RECTIFY_MAX_REQUEST_MB"] * 1024 * 1024
     config.setdefault("REMEMBER_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"])
     _check_import_limits(config)
@@ -202,6 +207,19 @@ def _derive(app):
         [int(day) for day in str(config["RECTIFY_REMIND_DUE_DAYS"]).replace("，", ",").split(",") if day.strip()]
     except ValueError:
         raise ConfigError(f"RECTIFY_REMIND_DUE_DAYS 应为逗号分隔的天数，如 7,3,1，实际为 {config['RECTIFY_REMIND_DUE_DAYS']!r}") from None
+
+
+_RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+def _rate(text) -> tuple[int, timedelta] | None:
+    """(count, window) of a rate written as the ``limits`` library writes one (``10 per 15 minutes``,
+    ``5 per minute``, ``20/hour``); None if the text is not one."""
+    match = _RATE.match(str(text))
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        return None
+    return int(match[1]), timedelta(seconds=int(match[2] or 1) * _RATE_UNITS[match[3].lower()])
 
 
 def _clock_time(text, day_end: bool = False) -> tuple[int, int] | None:

@@ -2,8 +2,6 @@
 import os
 import sqlite3
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -33,7 +31,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "do_connect")
@@ -68,7 +65,6 @@ def init_app(app):
     app.cli.add_command(LazyGroup("db", lambda: _migrate_commands(app), help="Perform database migrations."))
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
 
 
 def _migrate_commands(app):
