@@ -18,7 +18,11 @@ from rectify.tracking.permissions import batch_scope, can_view_measure, visible_
 from rectify.tracking.status import deadline_label, warning_for
 
 PAGE_SIZE = 50
-MEASURE_LOAD = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders))
+
+
+def measure_load():
+    """A measure's unit and people, loaded with it; built on use (see tracking.board.card_load)."""
+    return joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders)
 
 
 def body(allowed: dict) -> dict:
@@ -105,7 +109,7 @@ def measures():
     today = local_today()
     select = filters.select(g.api_user, today, current_app.config["RECTIFY_DUE_SOON_DAYS"])
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select.with_only_columns(Measure.id).subquery()))
-    rows = db.session.scalars(select.options(*MEASURE_LOAD).order_by(Measure.id)
+    rows = db.session.scalars(select.options(*measure_load()).order_by(Measure.id)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return jsonify({"total": total, "page": page, "per_page": PAGE_SIZE,
                     "items": [measure_json(m, today) for m in rows]})
@@ -119,7 +123,7 @@ def measure(measure_id):
 @bp.route("/problems/<int:problem_id>")
 def problem(problem_id):
     user = g.api_user
-    found = db.session.get(Problem, problem_id, options=[selectinload(Problem.measures).options(*MEASURE_LOAD)])
+    found = db.session.get(Problem, problem_id, options=[selectinload(Problem.measures).options(*measure_load())])
     visible = visible_measures(user, found) if found and found.deleted_at is None else []
     if not visible:
         raise ApiError(404, "not_found", "未找到该问题。")
@@ -370,7 +374,7 @@ def problems():
     matching = filters.select(g.api_user, today, soon).with_only_columns(Measure.problem_id)
     select = sa.select(Problem).where(Problem.id.in_(matching), Problem.deleted_at.is_(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
-    rows = db.session.scalars(select.options(selectinload(Problem.measures).options(*MEASURE_LOAD))
+    rows = db.session.scalars(select.options(selectinload(Problem.measures).options(*measure_load()))
                               .order_by(Problem.batch_id, Problem.position, Problem.id)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     closes = current_app.config["RECTIFY_LONG_TERM_CLOSES_PROBLEM"]

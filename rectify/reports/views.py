@@ -19,7 +19,7 @@ from rectify.reports.signoff import (
 from rectify.tracking.access import get_batch, get_problem, require
 from rectify.tracking.counts import long_term_closes
 from rectify.tracking.permissions import can_read_bulletins, can_report, visible_measures
-from rectify.tracking.tickets import PROBLEM_LOAD
+from rectify.tracking.tickets import problem_load
 
 bp = Blueprint("reports", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -83,7 +83,7 @@ def bulletin_file(name):
 
 
 def _signoff(problem_id):
-    problem = get_problem(problem_id, options=PROBLEM_LOAD)
+    problem = get_problem(problem_id, options=problem_load())
     measures = [m for m in visible_measures(current_user, problem)]
     return problem, signoff_data(problem, measures, long_term_closes())
 

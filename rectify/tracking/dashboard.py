@@ -4,7 +4,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from rectify.core.extensions import db
 from rectify.core.timeutil import local_today, utcnow
@@ -19,6 +19,7 @@ from rectify.models import (
     Role,
     Warning,
 )
+from rectify.tracking.board import card_load
 from rectify.tracking.counts import batch_figures, sum_figures
 from rectify.tracking.filters import by_deadline
 from rectify.tracking.permissions import can_supervise, measure_scope, work_scope
@@ -35,11 +36,6 @@ from rectify.tracking.status import (
 
 bp = Blueprint("main", __name__)
 WORKLIST_ROWS = 20
-CARD_LOAD = (
-    joinedload(Measure.problem).joinedload(Problem.batch),
-    joinedload(Measure.lead_unit),
-    selectinload(Measure.owners),
-)
 
 
 def live(query):
@@ -100,7 +96,7 @@ def _todo(user, today, soon):
         wanted = overdue_clause(today)
     ids = by_deadline(sa.select(Measure.id).where(live_clause(), measure_scope(user), wanted),
                             WORKLIST_ROWS)
-    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
+    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*card_load()))}
     return [rows[i] for i in ids]
 
 
@@ -112,7 +108,7 @@ def _waiting(user, today):
         return [], []
     scope = work_scope(user) if user.role is Role.OWNER else measure_scope(user)
     ids = by_deadline(sa.select(Measure.id).where(live_clause(), scope, returned_clause()), WORKLIST_ROWS)
-    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*CARD_LOAD))}
+    rows = {m.id: m for m in db.session.scalars(sa.select(Measure).where(Measure.id.in_(ids)).options(*card_load()))}
     returned = [rows[i] for i in ids]
     refused = []
     if user.role is Role.OWNER:

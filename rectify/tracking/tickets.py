@@ -55,18 +55,14 @@ MEASURE_FORMS = {
 # The panes of a measure's actions: (action in workflow.RULES, form and route, label).
 PANES = [("progress", "progress", "填报进展"), ("evidence", "evidence", "上传佐证材料"), ("submit", "submit", "申请销号"),
          ("extension", "extension", "申请延期"), ("approve", "review", "审核"), ("comment", "comment", "发表意见")]
-MEASURE_LOAD = (
-    joinedload(Measure.lead_unit),
-    selectinload(Measure.owners),
-    selectinload(Measure.leaders),
-    selectinload(Measure.cooperating_units),
-)
-PROBLEM_LOAD = (
-    joinedload(Problem.batch),
-    joinedload(Problem.lead_unit),
-    selectinload(Problem.leaders),
-    selectinload(Problem.measures).options(*MEASURE_LOAD),
-)
+
+
+def problem_load():
+    """What a ticket page shows of a problem and its measures; built on use (see board.card_load)."""
+    measure_load = (joinedload(Measure.lead_unit), selectinload(Measure.owners), selectinload(Measure.leaders),
+                    selectinload(Measure.cooperating_units))
+    return (joinedload(Problem.batch), joinedload(Problem.lead_unit), selectinload(Problem.leaders),
+            selectinload(Problem.measures).options(*measure_load))
 
 
 def measure_form(name, measure, blank=False):
@@ -178,7 +174,7 @@ def _plan_section(problem, user) -> dict:
 
 
 def load_problem(problem_id, need="view"):
-    return get_problem(problem_id, need, options=PROBLEM_LOAD)
+    return get_problem(problem_id, need, options=problem_load())
 
 
 @bp.route("/problems/<int:problem_id>")
