@@ -14,10 +14,21 @@ from aiosmtpd.controller import Controller
 from test_reminders import Inbox
 from test_workflow import PDF, action
 
+from rectify.core.extensions import db
 from rectify.core.timeutil import utcnow
-from rectify.models import Delivery, EventRecipient, Measure, MeasureStatus, Notification, Role, Webhook
+from rectify.models import (
+    Delivery,
+    EventRecipient,
+    Measure,
+    MeasureStatus,
+    Notice,
+    Notification,
+    Role,
+    Webhook,
+)
 from rectify.reminders.outbox import send_outbox
 
+from conftest import count_queries
 from live_server import free_port
 
 
@@ -244,3 +255,39 @@ def test_the_api_reads_notices_without_marking_them_and_marks_them_when_asked(cl
     assert client.get("/api/v1/notifications", headers=headers).json["items"][0]["read"] is False
     assert client.post("/api/v1/notifications/read", json={"ids": [item["id"]]}, headers=headers).json == {"marked": 1}
     assert client.get("/api/v1/notifications", headers=headers).json["items"][0]["read"] is True
+
+
+def notification_page_queries(app, client):
+    with app.app_context():
+        engine = db.engine
+    with count_queries(engine) as queries:
+        response = client.get("/notifications/")
+    assert response.status_code == 200
+    return queries(), response.get_data(as_text=True)
+
+
+def test_the_notifications_page_issues_a_fixed_number_of_queries(app, client, session, login_as, make_measure):
+    """However many notices a person has been sent, and on however many channels: the page's
+    queries stay the same (each notice's measure and delivery come with it, not one query each)."""
+    user = login_as(Role.OWNER, person=True)
+    measure = make_measure(owners=[user.person])
+
+    def send(first, count):
+        for index in range(first, first + count):
+            notification = Notification(user_id=user.id, title=f"逾期提醒{index}", measure_id=measure.id,
+                                        items=[{"text": measure.text, "note": "已逾期", "url": "/"}])
+            delivery = Delivery(user_id=user.id, channel="email", subject=f"逾期提醒{index}", body="…",
+                                status=("sent", "failed")[index % 2])
+            session.add_all([notification, delivery])
+            session.add(Notice(key=f"overdue:{measure.id}:{user.id}:{index}", measure=measure, user_id=user.id,
+                               rule="overdue", level="催办", channel="email", notification=notification,
+                               delivery=delivery))
+        session.commit()
+
+    send(0, 1)
+    few, page = notification_page_queries(app, client)
+    assert page.count("notice-unread") == 1
+    send(1, 40)
+    many, page = notification_page_queries(app, client)
+    assert page.count("notice-unread") == 40 and page.count("发送失败") >= 20
+    assert many == few

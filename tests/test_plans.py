@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from rectify.core.extensions import db
 from rectify.models import AuditLog, Event, Measure, MeasureStatus, Notification, Plan, Role
 
-from conftest import PASSWORD  # noqa: F401  (the fixtures' password)
+from conftest import PASSWORD, count_queries  # noqa: F401  (PASSWORD: the fixtures' password)
 
 
 @pytest.fixture
@@ -193,3 +194,32 @@ def test_a_supervisor_adds_a_problem_for_the_unit_to_plan(app, client, session, 
                                                                      "unit_plans": "y"})
     assert nothing.status_code == 400 and "请选择牵头单位" in nothing.get_data(as_text=True)
     assert timedelta  # imported for the reader's arithmetic above
+
+
+def test_a_plan_on_the_ticket_page_issues_a_fixed_number_of_queries(app, client, session, login, listed, make_measure):
+    """A supervisor opening a submitted plan: however many measures it proposes, and however many
+    people each names, the page reads them in the same number of queries."""
+    owner, supervisor = listed["owner"], listed["supervisor"]
+    other = make_measure(text="发展党员程序不规范。", unit="组织人事部", is_problem_itself=True,
+                         assigned_at=datetime(2026, 11, 2, 1, 0))
+    other.problem.lead_unit, other.problem.batch = listed["problem"].lead_unit, listed["problem"].batch
+    session.commit()
+    login(owner)
+    proposals = {listed["problem"].id: [("建立流动党员台账。", "30日内", "周洁")],
+                 other.problem_id: [(f"第{i}项措施。", "2026年12月底前", "周洁、王强") for i in range(25)]}
+    for problem_id, measures in proposals.items():
+        sent = client.post(f"/problems/{problem_id}/plan", data={**rows(*measures), "submit": "提交审核"})
+        assert sent.status_code == 302
+
+    reviewer = app.test_client()
+    login(supervisor, on=reviewer)
+    with app.app_context():
+        engine = db.engine
+    counts = {}
+    for problem_id, measures in proposals.items():
+        reviewer.get(f"/problems/{problem_id}")  # notices about it read, once
+        with count_queries(engine) as queries:
+            page = reviewer.get(f"/problems/{problem_id}").get_data(as_text=True)
+        assert 'id="plan-state">待审核方案<' in page and measures[-1][0] in page
+        counts[len(measures)] = queries()
+    assert counts[25] == counts[1]
