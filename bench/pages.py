@@ -32,6 +32,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -50,7 +51,7 @@ def flask(env, *args):
 
 def prepare(env, roles, problems) -> dict:
     """Create a bench user of each role; return, per role, its username, a ticket of theirs and
-    a deep page of the filtered list."""
+    a deep page of the filtered list, and the names the 责任人 and 责任领导 filters are timed with."""
     os.environ.update(env)
     import sqlalchemy as sa
 
@@ -66,6 +67,13 @@ def prepare(env, roles, problems) -> dict:
     app = create_app()
     chosen = {}
     with app.app_context():
+        # The names the 责任人 and 责任领导 filters are timed with: those named on the most measures.
+        def busiest(*links):
+            named = sa.union_all(*(sa.select(link.c.person_id) for link in links)).subquery()
+            return db.session.scalar(sa.select(Person.name).join(named, named.c.person_id == Person.id)
+                                     .group_by(Person.id).order_by(sa.func.count().desc(), Person.id).limit(1))
+
+        names = {"person": busiest(measure_owners), "leader": busiest(measure_leaders, problem_leaders)}
         for role in roles:
             username = "bench" if role == "supervisor" else f"bench{role}"
             user = create_user(username=username, name=f"压测{Role(role).label}", password=PASSWORD, role=Role(role))
@@ -88,7 +96,8 @@ def prepare(env, roles, problems) -> dict:
                 sa.select(sa.func.min(Measure.problem_id)).where(*scope, Measure.problem_id >= problems // 2))
             in_progress = db.session.scalar(sa.select(sa.func.count()).select_from(Measure).join(Problem)
                                             .where(*scope, Measure.status == MeasureStatus.IN_PROGRESS))
-            chosen[role] = {"username": username, "ticket": ticket, "deep": max(1, int(in_progress / PAGE_SIZE * 0.9))}
+            chosen[role] = {"username": username, "ticket": ticket, "deep": max(1, int(in_progress / PAGE_SIZE * 0.9)),
+                            **names}
             if person is not None:
                 print(f"{role}: {person.name}, {db.session.scalar(sa.select(sa.func.count()).select_from(Measure).where(*scope))}"
                       f" live measures in scope")
@@ -130,6 +139,8 @@ def one_run(instance, env, args, who):
             "board filtered": "/board?status=in_progress&q=%E5%8F%B0%E8%B4%A6",  # q=台账
             "list page 1 (filtered)": "/list?status=in_progress",
             f"list page {deep} (filtered)": f"/list?status=in_progress&page={deep}",
+            "list by 责任人": f"/list?person={quote(who['person'])}",
+            "list by 责任领导": f"/list?leader={quote(who['leader'])}",
             "ticket /problems/N": f"/problems/{who['ticket']}",
         }
         return {name: timed(client, path, args.requests, started, args.slow) for name, path in pages.items()}

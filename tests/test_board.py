@@ -19,7 +19,7 @@ def ledger(app, session, make_measure, make_department):
     """Two batches, three units, measures in every state."""
     with app.app_context():
         today = local_today()
-    li, zhou, wu = Person(name="李明"), Person(name="周洁"), Person(name="吴刚")
+    li, zhou, wu, zhang = Person(name="李明"), Person(name="周洁"), Person(name="吴刚"), Person(name="张伟")
     xuncha = Batch(kind=SourceKind.XUNCHA, title="县委第三巡察组反馈意见整改")
     audit = Batch(kind=SourceKind.AUDIT, title="经济责任审计整改")
     p1 = Problem(batch=xuncha, number="（一）1", description="流动党员管理不规范", leaders=[li])
@@ -30,8 +30,8 @@ def ledger(app, session, make_measure, make_department):
                                 due_on=today - timedelta(days=3)),
         "soon": make_measure(problem=p1, text="建立联系制度", owners=[zhou], status=S.NOT_STARTED,
                              due_on=today + timedelta(days=2)),
-        "green": make_measure(problem=p2, text="清理专项资金", owners=[wu], unit="财政局", status=S.IN_PROGRESS,
-                              due_on=today + timedelta(days=60)),
+        "green": make_measure(problem=p2, text="清理专项资金", owners=[wu], leaders=[zhang], unit="财政局",
+                              status=S.IN_PROGRESS, due_on=today + timedelta(days=60)),
         "done": make_measure(problem=p2, text="追回违规资金100%", owners=[wu], unit="财政局", status=S.DONE),
     }
     return made
@@ -54,7 +54,10 @@ def board_texts(client, **args):
         ({}, {"完善流动党员台账", "建立联系制度", "清理专项资金", "追回违规资金100%"}),
         ({"kind": "audit"}, {"清理专项资金", "追回违规资金100%"}),
         ({"person": "周洁"}, {"完善流动党员台账", "建立联系制度"}),
-        ({"leader": "李明"}, {"完善流动党员台账", "建立联系制度"}),
+        ({"leader": "李明"}, {"完善流动党员台账", "建立联系制度"}),  # the problem's leader
+        ({"leader": "张伟"}, {"清理专项资金"}),  # the measure's own leader
+        ({"leader": "周洁"}, set()),  # a 责任人, not a leader
+        ({"person": "李明"}, set()),
         ({"status": "done"}, {"追回违规资金100%"}),
         ({"colour": "yellow"}, {"建立联系制度"}),
         ({"colour": "green"}, {"清理专项资金"}),
