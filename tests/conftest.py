@@ -291,6 +291,16 @@ def libreoffice(tmp_path_factory):
     return convert
 
 
+def page_queries(app, client, url: str) -> tuple[int, str]:
+    """How many SQL statements answering GET ``url`` takes, and the page (which must answer 200)."""
+    with app.app_context():
+        engine = db.engine
+    with count_queries(engine) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return queries(), response.get_data(as_text=True)
+
+
 @contextmanager
 def count_queries(engine):
     """Count the SQL statements ``engine`` executes inside the block: ``with ... as n: ...; n()``."""

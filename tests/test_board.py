@@ -5,11 +5,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from rectify.core.extensions import db
 from rectify.core.timeutil import local_today
 from rectify.models import AuditLog, Batch, Measure, MeasureStatus, Person, Problem, Role, SourceKind
 
-from conftest import count_queries
+from conftest import page_queries
 
 S = MeasureStatus
 
@@ -122,12 +121,7 @@ def test_bulk_assignment_needs_a_selection_and_a_target(client, session, login_a
 
 
 def queries_for(app, client, url):
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as queries:
-        response = client.get(url)
-        assert response.status_code == 200, url
-    return queries()
+    return page_queries(app, client, url)[0]
 
 
 @pytest.mark.parametrize("url", ["/", "/board", "/list", "/list?page=2&sort=-due", "/batches/", "/problems/{problem}"])

@@ -2,20 +2,14 @@
 import re
 from datetime import timedelta
 
-from rectify.core.extensions import db
 from rectify.core.timeutil import local_today, utcnow
 from rectify.models import MeasureStatus, Person, Role
 
-from conftest import count_queries
+from conftest import page_queries
 
 
 def home_queries(app, client):
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as queries:
-        response = client.get("/")
-    assert response.status_code == 200
-    return queries()
+    return page_queries(app, client, "/")[0]
 
 
 def test_home_page_issues_a_fixed_number_of_queries(app, client, session, login_as, make_measure):

@@ -14,7 +14,6 @@ from aiosmtpd.controller import Controller
 from test_reminders import Inbox
 from test_workflow import PDF, action
 
-from rectify.core.extensions import db
 from rectify.core.timeutil import utcnow
 from rectify.models import (
     Delivery,
@@ -28,7 +27,7 @@ from rectify.models import (
 )
 from rectify.reminders.outbox import send_outbox
 
-from conftest import count_queries
+from conftest import page_queries
 from live_server import free_port
 
 
@@ -257,15 +256,6 @@ def test_the_api_reads_notices_without_marking_them_and_marks_them_when_asked(cl
     assert client.get("/api/v1/notifications", headers=headers).json["items"][0]["read"] is True
 
 
-def notification_page_queries(app, client):
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as queries:
-        response = client.get("/notifications/")
-    assert response.status_code == 200
-    return queries(), response.get_data(as_text=True)
-
-
 def test_the_notifications_page_issues_a_fixed_number_of_queries(app, client, session, login_as, make_measure):
     """However many notices a person has been sent, and on however many channels: the page's
     queries stay the same (each notice's measure and delivery come with it, not one query each)."""
@@ -285,9 +275,9 @@ def test_the_notifications_page_issues_a_fixed_number_of_queries(app, client, se
         session.commit()
 
     send(0, 1)
-    few, page = notification_page_queries(app, client)
+    few, page = page_queries(app, client, "/notifications/")
     assert page.count("notice-unread") == 1
     send(1, 40)
-    many, page = notification_page_queries(app, client)
+    many, page = page_queries(app, client, "/notifications/")
     assert page.count("notice-unread") == 40 and page.count("发送失败") >= 20
     assert many == few

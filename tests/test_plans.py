@@ -7,10 +7,9 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from rectify.core.extensions import db
 from rectify.models import AuditLog, Event, Measure, MeasureStatus, Notification, Plan, Role
 
-from conftest import PASSWORD, count_queries  # noqa: F401  (PASSWORD: the fixtures' password)
+from conftest import PASSWORD, page_queries  # noqa: F401  (PASSWORD: the fixtures' password)
 
 
 @pytest.fixture
@@ -213,13 +212,9 @@ def test_a_plan_on_the_ticket_page_issues_a_fixed_number_of_queries(app, client,
 
     reviewer = app.test_client()
     login(supervisor, on=reviewer)
-    with app.app_context():
-        engine = db.engine
     counts = {}
     for problem_id, measures in proposals.items():
         reviewer.get(f"/problems/{problem_id}")  # notices about it read, once
-        with count_queries(engine) as queries:
-            page = reviewer.get(f"/problems/{problem_id}").get_data(as_text=True)
+        counts[len(measures)], page = page_queries(app, reviewer, f"/problems/{problem_id}")
         assert 'id="plan-state">待审核方案<' in page and measures[-1][0] in page
-        counts[len(measures)] = queries()
     assert counts[25] == counts[1]

@@ -32,7 +32,7 @@ from rectify.models import (
 )
 from rectify.tracking.counts import batch_figures, headline
 
-from conftest import count_queries, unavailable
+from conftest import page_queries, unavailable
 
 S = MeasureStatus
 ORG = "中共青山县委巡察工作领导小组办公室"
@@ -361,11 +361,7 @@ def test_report_pages_issue_a_fixed_number_of_queries(app, client, session, logi
     url = url.format(batch=seeded["batch"], problem=problem.id)
 
     def queries():
-        with app.app_context():
-            engine = db.engine
-        with count_queries(engine) as counted:
-            assert client.get(url).status_code == 200
-        return counted()
+        return page_queries(app, client, url)[0]
 
     def grow(count):
         for i in range(count):
