@@ -148,6 +148,16 @@ def test_every_app_process_counts_the_same_failures(app, database_url, tmp_path,
 
 
 @pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_a_user_name_of_any_length_is_counted(client):
+    """What is typed as a user name is not bounded by the form: longer than the column, it is
+    counted by its first 150 characters (PostgreSQL would refuse it whole: a 500)."""
+    typed = "猜" * 400
+    for _ in range(3):
+        assert client.post("/login", data={"username": typed, "password": "bad-guess1"}).status_code == 401
+    assert client.post("/login", data={"username": typed, "password": "bad-guess1"}).status_code == 429
+
+
+@pytest.mark.parametrize("app_config", [{"RECTIFY_LOGIN_RATE_LIMIT": "3 per minute"}])
 def test_successful_logins_are_not_counted(client, make_user):
     user = make_user(Role.OWNER)
     for _ in range(5):

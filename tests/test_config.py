@@ -63,6 +63,7 @@ def test_environment_overrides_instance_config(tmp_path, clean_env):
         ("RECTIFY_LOGIN_RATE_LIMIT", "10 per fortnight", "RECTIFY_LOGIN_RATE_LIMIT 应为“次数 per 时长”"),
         ("RECTIFY_LOGIN_RATE_LIMIT", "0 per minute", "RECTIFY_LOGIN_RATE_LIMIT"),
         ("RECTIFY_LOGIN_RATE_LIMIT", "10 per 0 minutes", "RECTIFY_LOGIN_RATE_LIMIT"),
+        ("RECTIFY_LOGIN_RATE_LIMIT", "10 per 00 minutes", "RECTIFY_LOGIN_RATE_LIMIT"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, clean_env, name, value, message):

@@ -21,12 +21,19 @@ from rectify.core.extensions import db
 Rate = tuple[int, timedelta]
 
 
+def _who(address: str, username: str) -> dict:
+    """The columns naming who failed, cut to their lengths (a typed user name may be any length)."""
+    return {"address": address[:LoginFailure.address.type.length],
+            "username": username[:LoginFailure.username.type.length]}
+
+
 def retry_after(rate: Rate, address: str, username: str, now: datetime) -> int | None:
     """Seconds until ``username`` may be tried again from ``address``; None while it may be now."""
     allowed, window = rate
+    who = _who(address, username)
     recent = db.session.scalars(
         sa.select(LoginFailure.failed_at)
-        .where(LoginFailure.username == username[:150], LoginFailure.address == address[:64],
+        .where(LoginFailure.username == who["username"], LoginFailure.address == who["address"],
                LoginFailure.failed_at > now - window)
         .order_by(LoginFailure.failed_at.desc()).limit(allowed)).all()
     if len(recent) < allowed:
@@ -38,4 +45,4 @@ def record_failure(rate: Rate, address: str, username: str, now: datetime) -> No
     """Count one failed sign-in, and forget the failures that no longer count for anybody."""
     _, window = rate
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.failed_at <= now - window))
-    db.session.add(LoginFailure(address=address[:64], username=username[:150], failed_at=now))
+    db.session.add(LoginFailure(**_who(address, username), failed_at=now))

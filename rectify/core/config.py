@@ -217,9 +217,10 @@ def _rate(text) -> tuple[int, timedelta] | None:
     """(count, window) of a rate written as the ``limits`` library writes one (``10 per 15 minutes``,
     ``5 per minute``, ``20/hour``); None if the text is not one."""
     match = _RATE.match(str(text))
-    if not match or int(match[1]) < 1 or match[2] == "0":
+    if not match:
         return None
-    return int(match[1]), timedelta(seconds=int(match[2] or 1) * _RATE_UNITS[match[3].lower()])
+    count, units = int(match[1]), int(match[2] or 1)
+    return (count, timedelta(seconds=units * _RATE_UNITS[match[3].lower()])) if count and units else None
 
 
 def _clock_time(text, day_end: bool = False) -> tuple[int, int] | None:
