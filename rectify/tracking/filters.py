@@ -9,8 +9,7 @@ from werkzeug.exceptions import BadRequest
 from rectify.core.extensions import db
 from rectify.core.numbers import whole_number
 from rectify.models import Batch, Measure, MeasureStatus, Person, Problem, SourceKind, User, Warning
-from rectify.tracking.models import measure_leaders, measure_owners, problem_leaders
-from rectify.tracking.permissions import can_supervise, measure_scope
+from rectify.tracking.permissions import can_supervise, led_ids, measure_scope, owned_ids
 from rectify.tracking.revision import cached
 from rectify.tracking.status import live_clause, overdue_clause, warning_clause
 
@@ -97,12 +96,9 @@ class MeasureFilters:
         # By name: the measures are looked up through the name's index (as permissions does for a
         # user's scope); an EXISTS per measure would test every measure of the table.
         if self.leader:
-            conditions.append(Measure.id.in_(sa.union_all(
-                _named(measure_leaders, measure_leaders.c.measure_id, self.leader),
-                sa.select(Measure.id).where(Measure.problem_id.in_(
-                    _named(problem_leaders, problem_leaders.c.problem_id, self.leader))))))
+            conditions.append(Measure.id.in_(sa.union_all(*led_ids(Person.name == self.leader))))
         if self.person:
-            conditions.append(Measure.id.in_(_named(measure_owners, measure_owners.c.measure_id, self.person)))
+            conditions.append(Measure.id.in_(owned_ids(Person.name == self.person)))
         if self.status is not None:
             conditions.append(Measure.status == self.status)
         if self.colour is not None:
@@ -124,11 +120,6 @@ class MeasureFilters:
     def select(self, user: Optional[User], today: date, due_soon_days: int):
         """SELECT the measures matching these filters that ``user`` may see."""
         return sa.select(Measure).where(*self.conditions(user, today, due_soon_days))
-
-
-def _named(link: sa.Table, column, name: str) -> sa.Select:
-    """``column`` of the ``link`` rows naming a person called ``name``."""
-    return sa.select(column).join(Person, Person.id == link.c.person_id).where(Person.name == name)
 
 
 def by_deadline(ids, limit: int, offset: int = 0, dated_total: int = 0, descending: bool = False) -> list[int]:

@@ -101,24 +101,35 @@ def can_comment(user: User, measure: Measure) -> bool:
     return can_work_on(user, measure) or (user.role is Role.LEADER and can_view_measure(user, measure))
 
 
-def _named(user: User, link: sa.Table, column: sa.Column) -> sa.Select:
-    """``column`` of the ``link`` rows naming ``user``'s person."""
-    return sa.select(column).join(Person, Person.id == link.c.person_id).where(Person.user_id == user.id)
+def _linked(link: sa.Table, column: sa.Column, who) -> sa.Select:
+    """``column`` of the ``link`` rows naming a person matching ``who`` (a condition on Person)."""
+    return sa.select(column).join(Person, Person.id == link.c.person_id).where(who)
+
+
+def owned_ids(who) -> sa.Select:
+    """Ids of the measures naming a person matching ``who`` as 责任人: one index lookup."""
+    return _linked(measure_owners, measure_owners.c.measure_id, who)
+
+
+def led_ids(who) -> list[sa.Select]:
+    """Ids of the measures a person matching ``who`` leads, named as leader of the measure or of
+    its problem: one index lookup each (a measure led both ways comes twice)."""
+    return [_linked(measure_leaders, measure_leaders.c.measure_id, who),
+            sa.select(Measure.id).where(Measure.problem_id.in_(
+                _linked(problem_leaders, problem_leaders.c.problem_id, who)))]
 
 
 def _measure_ids(user: User, cooperating: bool, leading: bool) -> sa.CompoundSelect:
     """The ids of the measures ``user`` is related to, one index lookup per relation (a measure
     related twice comes twice). An OR of EXISTS instead tests every measure of the table."""
-    ids = [_named(user, measure_owners, measure_owners.c.measure_id)]
+    ids = [owned_ids(Person.user_id == user.id)]
     if user.department_id is not None:
         ids.append(sa.select(Measure.id).where(Measure.lead_unit_id == user.department_id))
         if cooperating:
             units = measure_cooperating_units.c
             ids.append(sa.select(units.measure_id).where(units.department_id == user.department_id))
     if leading:
-        ids.append(_named(user, measure_leaders, measure_leaders.c.measure_id))
-        ids.append(sa.select(Measure.id).where(
-            Measure.problem_id.in_(_named(user, problem_leaders, problem_leaders.c.problem_id))))
+        ids += led_ids(Person.user_id == user.id)
     return sa.union_all(*ids)
 
 
